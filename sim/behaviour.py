@@ -1,0 +1,179 @@
+"""Behavioural equations, written once.
+
+Every function here is pure and works elementwise on Python/numpy scalars and on
+arrays of any (broadcastable) shape: the vectorized core calls them on arrays of
+shape (replications, enterprises), the Mesa agents on one enterprise at a time.
+Money is in 亿元 (100 million yuan), flows per month unless a name says per year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+MONTHS = 12.0
+YUAN_PER_YI = 1e8
+
+
+def monthly_rate(annual: ArrayLike) -> np.ndarray:
+    """Monthly probability equivalent to an annual probability ``annual``."""
+    return 1.0 - (1.0 - np.clip(annual, 0.0, 1.0)) ** (1.0 / MONTHS)
+
+
+def stochastic_round(x: ArrayLike, u: ArrayLike) -> np.ndarray:
+    """Round ``x >= 0`` down or up so that the mean is exact: floor(x + u), u ~ U(0, 1)."""
+    return np.floor(np.asarray(x, dtype=float) + u).astype(np.int64)
+
+
+def monitoring_hump(private_share: ArrayLike, peak: float) -> np.ndarray:
+    """Inverted-U monitoring intensity of private owners: 0 at 0, 1 at ``peak``."""
+    s = np.clip(private_share, 0.0, 1.0) / peak
+    return s * np.exp(1.0 - s)
+
+
+def pay_cap_room(cap: ArrayLike, base_ratio: float) -> np.ndarray:
+    """Share of the pay incentive a cap leaves: 1/2 (downside only) to 1 (no bite)."""
+    return 0.5 + 0.5 * np.clip((np.asarray(cap) - base_ratio) / base_ratio, 0.0, 1.0)
+
+
+def tfp_uplift(
+    board: ArrayLike,
+    outside_majority: ArrayLike,
+    market_manager: ArrayLike,
+    contract: ArrayLike,
+    pay_sensitivity: ArrayLike,
+    cap_room: ArrayLike,
+    equity_size: ArrayLike,
+    equity_form_effect: ArrayLike,
+    private_share: ArrayLike,
+    board_seat: ArrayLike,
+    soft_budget: ArrayLike,
+    response: ArrayLike,
+    c: dict,
+) -> np.ndarray:
+    """Target log-TFP gain from governance, managers, pay, equity incentives and owners.
+
+    Effort terms scale with the managers' ``response`` and lose
+    ``soft_budget_damping`` of their force under a soft budget (public-welfare or
+    wholly state-owned); private monitoring follows an inverted U in the stake and
+    is weaker without a board seat.
+    """
+    board_term = c["effect_board"] * np.asarray(board) * (
+        1.0 + c["outside_director_bonus"] * np.asarray(outside_majority)
+    )
+    effort = (
+        board_term
+        + c["effect_market_manager"] * np.asarray(market_manager)
+        + c["effect_contract"] * np.asarray(contract)
+        + c["effect_pay"] * np.asarray(pay_sensitivity) * cap_room
+        + c["effect_equity_incentive"] * 100.0 * np.asarray(equity_size) * equity_form_effect
+    )
+    effort = effort * response * (1.0 - c["soft_budget_damping"] * np.asarray(soft_budget))
+    seat = np.where(board_seat, 1.0, c["monitoring_without_seat"])
+    monitoring = (
+        c["effect_private_monitoring"] * seat * monitoring_hump(private_share, c["monitoring_peak_stake"])
+    )
+    return effort + monitoring
+
+
+def tfp_step(log_tfp: ArrayLike, target: ArrayLike, speed: float, shock: ArrayLike) -> np.ndarray:
+    """Partial adjustment of log TFP toward its target, plus this month's shock."""
+    return log_tfp + speed * (np.asarray(target) - log_tfp) + shock
+
+
+def needed_labour(needed0: ArrayLike, demand: ArrayLike, elasticity: float) -> np.ndarray:
+    """Workers a firm needs, growing with its industry's demand index."""
+    return np.asarray(needed0) * np.asarray(demand) ** elasticity
+
+
+def financials(
+    tfp: ArrayLike,
+    demand: ArrayLike,
+    assets: ArrayLike,
+    workers: ArrayLike,
+    needed: ArrayLike,
+    wage: ArrayLike,
+    debt: ArrayLike,
+    interest: ArrayLike,
+    burden: ArrayLike,
+    outward: ArrayLike,
+    c: dict,
+) -> dict[str, np.ndarray]:
+    """One month's value added, EBIT and profits of firms.
+
+    Value added is ``value_added_per_asset * TFP * demand * assets`` scaled down when
+    a firm has fewer workers than it needs; redundant workers add wages, not output.
+    ``burden`` is the social-function cost (share of assets per year). EBIT includes
+    the return on stakes in private firms (``outward``).
+    """
+    staffing = np.clip(np.asarray(workers) / np.maximum(needed, 1e-9), 0.0, 1.0)
+    va = c["value_added_per_asset"] * tfp * demand * assets * staffing ** c["labour_elasticity"]
+    va = va / MONTHS
+    wages = np.asarray(workers) * wage / YUAN_PER_YI / MONTHS
+    ebit = (
+        va
+        - wages
+        - (c["depreciation"] + np.asarray(burden)) * assets / MONTHS
+        + c["private_stake_return"] * np.asarray(outward) / MONTHS
+    )
+    pretax = ebit - interest * np.asarray(debt) / MONTHS
+    net = pretax - c["tax_rate"] * np.maximum(pretax, 0.0)
+    return {"value_added": va, "wages": wages, "ebit": ebit, "pretax": pretax, "net": net}
+
+
+def smooth(previous: ArrayLike, latest: ArrayLike, weight: float) -> np.ndarray:
+    """Exponential smoothing: ``weight`` on the latest observation."""
+    return (1.0 - weight) * np.asarray(previous) + weight * np.asarray(latest)
+
+
+def condition(roa: ArrayLike, hopeless_roa: float, performing_roa: float) -> np.ndarray:
+    """0 performing, 1 marginal, 2 hopeless-loss, from smoothed ROA (EBIT/assets per year)."""
+    return np.where(roa >= performing_roa, 0, np.where(roa < hopeless_roa, 2, 1)).astype(np.int8)
+
+
+def fair_equity_value(equity: ArrayLike, roe: ArrayLike, cost_of_equity: ArrayLike, cap: float):
+    """Value of a firm's equity: book equity times the ratio of its ROE to the cost of equity."""
+    return np.maximum(equity, 0.0) * np.clip(np.asarray(roe) / cost_of_equity, 0.0, cap)
+
+
+def stake_price(stake: ArrayLike, pre_money_value: ArrayLike) -> np.ndarray:
+    """Price of newly issued shares worth ``stake`` of the post-money firm (capital increase)."""
+    s = np.asarray(stake)
+    return s / (1.0 - s) * pre_money_value
+
+
+def investor_hurdle(
+    required: ArrayLike,
+    trust: ArrayLike,
+    stake: ArrayLike,
+    premium: float,
+) -> np.ndarray:
+    """Return an investor asks: a minority stake adds a premium scaled by distrust."""
+    minority = np.asarray(stake) < 0.5
+    return np.asarray(required) + minority * (1.0 - np.asarray(trust)) * premium
+
+
+def exec_pay_ratio(pay_sensitivity: ArrayLike, performance: ArrayLike, cap: ArrayLike, base: float):
+    """Executive pay as a multiple of the average wage, after the cap."""
+    return np.minimum(cap, base * np.exp(np.asarray(pay_sensitivity) * performance))
+
+
+def standardised_performance(roa: ArrayLike, benchmark: ArrayLike, scale: float) -> np.ndarray:
+    """ROA gap from the benchmark in units of ``scale``, clipped to [-2, 2]."""
+    return np.clip((np.asarray(roa) - benchmark) / scale, -2.0, 2.0)
+
+
+def wage_level(wage0: ArrayLike, flexibility: ArrayLike, roa_gap: ArrayLike) -> np.ndarray:
+    """Wage that rises or falls with firm performance (能增能减), bounded to ±30%."""
+    return np.asarray(wage0) * np.exp(np.clip(np.asarray(flexibility) * roa_gap, -0.3, 0.3))
+
+
+def effective_capacity(
+    plans_per_month: ArrayLike,
+    friction: ArrayLike,
+    classes_open: ArrayLike,
+    switch_cost: float,
+) -> np.ndarray:
+    """Plans the working groups can approve this month."""
+    extra = np.maximum(np.asarray(classes_open) - 1, 0)
+    return np.asarray(plans_per_month) * (1.0 - np.asarray(friction)) / (1.0 + switch_cost * extra)

@@ -1,0 +1,65 @@
+"""The vectorized core: a chunk of replications stepped month by month.
+
+The schedule of one month (the ODD process overview, docs/ODD.md):
+
+1. reform office: approve plans within capacity; complete reforms after the lag;
+   newly reformed firms adopt the scenario's governance, manager, pay and
+   incentive package (Task 1);
+2. stake market: listed offers are auctioned to private investors (Task 1);
+3. production: TFP moves toward its target, firms produce and book profit;
+4. managers of reformed firms are reviewed (能上能下);
+5. labour: quits, dismissals, hires, re-employment, wages (能进能出, 能增能减);
+6. the measures are recorded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import measures
+from sim.production import book, demand_index, firm_financials, fundamentals, produce
+from sim.randomness import Draws, draw
+from sim.scenario import Scenario
+from sim.state import State, initial_state
+from sim.tasks import task1_governance, task1_labour, task1_mixed_ownership, task1_pace
+
+
+def step(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
+    """Advance every replication of ``s`` from month ``t - 1`` to month ``t``."""
+    task1_pace.approve_plans(s, t, d, lv, c)
+    new = task1_pace.complete_reforms(s, t, c)
+    task1_governance.adopt_package(s, new, t, d, lv, c)
+    task1_mixed_ownership.run_market(s, t, d, lv, c, fundamentals(s, t, lv, c))
+    produce(s, t, d, lv, c)
+    task1_governance.review_managers(s, t, d, lv, c)
+    task1_labour.adjust_labour(s, t, d, lv, c)
+    s.month = t
+
+
+def open_books(s: State, c: dict) -> None:
+    """Month 0: the accounts of June 2022, so that every measure has a starting value."""
+    fin = firm_financials(s, s.log_tfp, demand_index(s, 0), c)
+    s.roa_smoothed = 12.0 * fin["ebit"] / s.total_assets
+    s.net_smoothed = fin["net"]
+    s.value_added, s.ebit, s.net_profit = fin["value_added"], fin["ebit"], fin["net"]
+    s.condition = s.initial_condition.copy()
+
+
+def simulate(scenario: Scenario, seed: int, replications: range) -> np.ndarray:
+    """Run ``replications`` of ``scenario``; return measures of shape (R, months + 1, n)."""
+    lv, c, horizon = scenario.levers, scenario.constants, scenario.horizon
+    d = draw(seed, replications, horizon, c)
+    s = initial_state(d, scenario.uncertainties, c)
+    open_books(s, c)
+    ctx = {"c": c, "pay_cap": task1_governance.executive_pay_cap(s, lv)}
+    ctx["initial_state_equity"] = measures.FORMULAS["state_equity"](s, ctx)
+    out = np.empty((len(replications), horizon + 1, len(measures.registry())))
+    out[:, 0] = measures.record(s, ctx)
+    for t in range(1, horizon + 1):
+        step(s, t, d, lv, c)
+        ctx["pay_cap"] = task1_governance.executive_pay_cap(s, lv)
+        out[:, t] = measures.record(s, ctx)
+    return out
+
+
+__all__ = ["book", "simulate", "step"]

@@ -1,0 +1,120 @@
+"""The parameter table (``sim/data/parameters.toml``) as typed Python objects.
+
+Every default of the model lives in that one file with its unit, allowed range and
+source; both engines, the scenario validator and the docs read it from here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+KINDS = ("settings", "levers", "uncertainties", "constants")
+DISTRIBUTIONS = {
+    "fixed": ("value",),
+    "uniform": ("low", "high"),
+    "normal": ("mean", "sd"),
+    "triangular": ("low", "mode", "high"),
+}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One entry of the table: a lever, an uncertainty or a constant."""
+
+    kind: str
+    name: str
+    type: str
+    unit: str
+    source: str
+    en: str
+    zh: str
+    value: Any = None
+    range: tuple[float, float] | None = None
+    choices: tuple[str, ...] = ()
+    group: str = ""
+    distribution: dict[str, Any] = field(default_factory=dict)
+
+    def allowed(self) -> str:
+        """Human-readable description of the values this parameter accepts."""
+        if self.type == "bool":
+            return "true or false"
+        if self.type == "choice":
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        lo, hi = self.range
+        return f"a{'n integer' if self.type == 'int' else ' number'} in [{lo}, {hi}] ({self.unit})"
+
+    def check(self, value: Any) -> str | None:
+        """Return why ``value`` is not allowed, or None when it is."""
+        if self.type == "bool":
+            return None if isinstance(value, bool) else f"must be {self.allowed()}"
+        if self.type == "choice":
+            return None if value in self.choices else f"must be {self.allowed()}"
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not numeric or (self.type == "int" and not float(value).is_integer()):
+            return f"must be {self.allowed()}, got {value!r}"
+        lo, hi = self.range
+        if not lo <= value <= hi:
+            return f"{value!r} is out of range: must be {self.allowed()}"
+        return None
+
+    def default_text(self) -> str:
+        """The default as shown in documentation."""
+        if self.kind != "uncertainties":
+            return str(self.value).lower() if self.type == "bool" else str(self.value)
+        args = ", ".join(f"{k}={v}" for k, v in self.distribution.items() if k != "distribution")
+        return f"{self.distribution['distribution']}({args})"
+
+
+def _parse(kind: str, name: str, raw: dict[str, Any]) -> Parameter:
+    rng = tuple(raw["range"]) if "range" in raw else None
+    dist = {}
+    if kind == "uncertainties":
+        law = raw["distribution"]
+        dist = {"distribution": law, **{k: raw[k] for k in DISTRIBUTIONS[law]}}
+    return Parameter(
+        kind=kind,
+        name=name,
+        type=raw["type"],
+        unit=raw["unit"],
+        source=raw["source"],
+        en=raw["en"],
+        zh=raw["zh"],
+        value=raw.get("value"),
+        range=rng,
+        choices=tuple(raw.get("choices", ())),
+        group=raw.get("group", ""),
+        distribution=dist,
+    )
+
+
+@cache
+def table() -> dict[str, dict[str, Parameter]]:
+    """The whole parameter table: ``table()[kind][name] -> Parameter``."""
+    text = resources.files("sim").joinpath("data/parameters.toml").read_text(encoding="utf-8")
+    raw = tomllib.loads(text)
+    return {kind: {n: _parse(kind, n, e) for n, e in raw[kind].items()} for kind in KINDS}
+
+
+class Values(dict):
+    """A dict of parameter values readable as attributes (``p.levers.board_share``)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError as err:
+            raise AttributeError(name) from err
+
+
+def default_values() -> dict[str, Values]:
+    """Settings, levers and constants at their defaults; uncertainties as their default laws."""
+    t = table()
+    return {
+        "settings": Values({n: p.value for n, p in t["settings"].items()}),
+        "levers": Values({n: p.value for n, p in t["levers"].items()}),
+        "uncertainties": Values({n: dict(p.distribution) for n, p in t["uncertainties"].items()}),
+        "constants": Values({n: p.value for n, p in t["constants"].items()}),
+    }

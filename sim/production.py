@@ -1,0 +1,100 @@
+"""Production, profit and the soft budget constraint, for every enterprise each month.
+
+TFP moves toward a target (the firm's long-run level plus the effort and monitoring
+gains of its governance, managers, pay, incentives and owners) with common and
+idiosyncratic shocks. Value added, wages, depreciation, social burden, interest and
+tax give profit; profits are partly paid out and the rest retained (a share invested
+in stakes in private firms by reformed commercial firms); losses of wholly
+state-owned firms are partly subsidised, the rest borrowed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import behaviour as b
+from sim.randomness import Draws
+from sim.state import State
+from sim.tasks.task1_governance import equity_form_effect, executive_pay_cap
+
+WHOLLY_STATE = 1.0 - 1e-12
+
+
+def demand_index(s: State, t: int) -> np.ndarray:
+    """Demand of each firm's industry relative to month 0 (R, N)."""
+    return np.exp(np.take_along_axis(s.industry_growth, s.industry.astype(np.intp), axis=1) * t / 12.0)
+
+
+def tfp_target(s: State, lv: dict, c: dict) -> np.ndarray:
+    """Long-run log TFP plus the gains from the firm's reform package and owners."""
+    soft = (s.klass == 2) | (s.state_share >= WHOLLY_STATE)
+    uplift = b.tfp_uplift(
+        board=s.board,
+        outside_majority=s.board & lv["outside_director_majority"],
+        market_manager=s.manager_market,
+        contract=s.contract,
+        pay_sensitivity=s.pay_sensitivity,
+        cap_room=b.pay_cap_room(executive_pay_cap(s, lv), c["exec_pay_base_ratio"]),
+        equity_size=s.management_share,
+        equity_form_effect=equity_form_effect(lv, c),
+        private_share=s.investor_share,
+        board_seat=s.investor_share >= c["board_seat_stake"],
+        soft_budget=soft,
+        response=s.uncertainty["incentive_response"][:, None],
+        c=c,
+    )
+    return s.log_tfp_base + uplift
+
+
+def firm_financials(s: State, log_tfp: np.ndarray, demand: np.ndarray, c: dict) -> dict:
+    """This month's accounts of every firm at the given log TFP."""
+    return b.financials(
+        tfp=np.exp(log_tfp + s.manager_ability),
+        demand=demand,
+        assets=s.assets,
+        workers=s.workers,
+        needed=s.needed,
+        wage=s.wage,
+        debt=s.debt,
+        interest=s.uncertainty["interest_rate"][:, None],
+        burden=s.burden,
+        outward=s.outward,
+        c=c,
+    )
+
+
+def fundamentals(s: State, t: int, lv: dict, c: dict) -> dict:
+    """Accounts at the long-run (target) TFP: what appraisers and investors value."""
+    return firm_financials(s, tfp_target(s, lv, c), demand_index(s, t), c)
+
+
+def produce(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
+    """Update TFP, produce, book profit, and update smoothed ROA and condition."""
+    demand = demand_index(s, t)
+    s.needed = b.needed_labour(s.needed0, demand, c["labour_demand_elasticity"])
+    shock = c["shock_sd_common"] * d.common_shock[:, t - 1, None] + c["shock_sd_idiosyncratic"] * (
+        d.idio_shock[:, t - 1]
+    )
+    s.log_tfp = b.tfp_step(s.log_tfp, tfp_target(s, lv, c), c["tfp_adjustment_speed"], shock)
+    book(s, firm_financials(s, s.log_tfp, demand, c), lv, c)
+
+
+def book(s: State, fin: dict, lv: dict, c: dict) -> None:
+    """Allocate the month's profit or loss and update smoothed performance."""
+    net = fin["net"]
+    loss = np.maximum(-net, 0.0)
+    subsidy = np.where(s.state_share >= WHOLLY_STATE, c["soft_budget_subsidy_share"] * loss, 0.0)
+    retained = (1.0 - c["payout_ratio"]) * np.maximum(net, 0.0)
+    invests_out = s.reformed & (s.klass < 2)
+    outward = np.where(invests_out, lv["outward_investment_rate"] * retained, 0.0)
+    s.debt += loss - subsidy
+    s.outward += outward
+    s.assets += retained - outward
+    s.value_added = fin["value_added"]
+    s.ebit = fin["ebit"]
+    s.net_profit = net
+    s.subsidies = subsidy
+    roa = 12.0 * fin["ebit"] / s.total_assets
+    s.roa_smoothed = b.smooth(s.roa_smoothed, roa, c["roa_smoothing"])
+    s.net_smoothed = b.smooth(s.net_smoothed, net, c["roa_smoothing"])
+    s.condition = b.condition(s.roa_smoothed, c["hopeless_roa"], c["performing_roa"])

@@ -1,0 +1,43 @@
+"""Task 1 — labour mobility (能进能出) and wages (能增能减).
+
+Every firm loses workers to quits and retirements. Unreformed firms keep their
+headcount (they replace every leaver and grow with demand), so redundancy persists.
+Reformed firms shed redundant staff at the scenario's speed and hire only the
+workers they need; the dismissed join the city's pool of unemployed, who are
+re-employed at the sampled annual rate, raised by re-employment support.
+Wages of reformed firms rise or fall with performance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import behaviour as b
+from sim.randomness import Draws
+from sim.state import State
+
+QUITS, DISMISSALS, HIRES = range(3)
+
+
+def adjust_labour(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
+    """Separations, hires and re-employment for one month."""
+    u = d.labour_u[:, t - 1]
+    quits = b.stochastic_round(s.workers * b.monthly_rate(c["quit_rate"]), u[:, QUITS])
+    stay = s.workers - quits
+    redundant = np.maximum(stay - s.needed, 0.0)
+    shed = b.monthly_rate(lv["labour_adjustment_speed"])
+    dismissed = np.where(s.reformed, b.stochastic_round(redundant * shed, u[:, DISMISSALS]), 0)
+    stay = stay - dismissed
+    gap = b.stochastic_round(np.maximum(s.needed - stay, 0.0), u[:, HIRES])
+    hires = np.where(s.reformed, gap, np.maximum(gap, quits))
+    s.workers = stay + hires
+    s.hires = hires
+    s.separations = quits + dismissed
+    s.unemployed += dismissed.sum(axis=1)
+    rate = np.clip(s.uncertainty["reemployment_rate"] * (1.0 + lv["reemployment_support"]), 0, 1)
+    s.reemployed = np.minimum(
+        b.stochastic_round(s.unemployed * b.monthly_rate(rate), d.city_u[:, t - 1, 1]), s.unemployed
+    )
+    s.unemployed -= s.reemployed
+    flexibility = np.where(s.reformed, lv["wage_flexibility"], 0.0)
+    s.wage = b.wage_level(c["wage"], flexibility, s.roa_smoothed - c["performing_roa"])
