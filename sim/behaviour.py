@@ -131,9 +131,12 @@ def condition(roa: ArrayLike, hopeless_roa: float, performing_roa: float) -> np.
     return np.where(roa >= performing_roa, 0, np.where(roa < hopeless_roa, 2, 1)).astype(np.int8)
 
 
-def fair_equity_value(equity: ArrayLike, roe: ArrayLike, cost_of_equity: ArrayLike, cap: float):
-    """Value of a firm's equity: book equity times the ratio of its ROE to the cost of equity."""
-    return np.maximum(equity, 0.0) * np.clip(np.asarray(roe) / cost_of_equity, 0.0, cap)
+def equity_value(
+    equity: ArrayLike, roe: ArrayLike, cost_of_equity: ArrayLike, floor: float, cap: float
+) -> np.ndarray:
+    """Value of a firm's equity: book equity times ROE over the cost of equity, the
+    price-to-book kept within [floor, cap] (floor: what the assets fetch in liquidation)."""
+    return np.maximum(equity, 0.0) * np.clip(np.asarray(roe) / cost_of_equity, floor, cap)
 
 
 def stake_price(stake: ArrayLike, pre_money_value: ArrayLike) -> np.ndarray:

@@ -173,7 +173,9 @@ def cmd_parameters(markdown: bool) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv or ["run"])
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["run", *argv]  # no command: the main job, with any run options given
+    args = parser.parse_args(argv)
     try:
         if args.command == "run":
             return cmd_run(args, argv)

@@ -14,10 +14,12 @@ The schedule of one month (the ODD process overview, docs/ODD.md):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from sim import measures
-from sim.production import book, demand_index, firm_financials, fundamentals, produce
+from sim.production import demand_index, firm_financials, fundamentals, produce
 from sim.randomness import Draws, draw
 from sim.scenario import Scenario
 from sim.state import State, initial_state
@@ -45,21 +47,24 @@ def open_books(s: State, c: dict) -> None:
     s.condition = s.initial_condition.copy()
 
 
-def simulate(scenario: Scenario, seed: int, replications: range) -> np.ndarray:
-    """Run ``replications`` of ``scenario``; return measures of shape (R, months + 1, n)."""
-    lv, c, horizon = scenario.levers, scenario.constants, scenario.horizon
-    d = draw(seed, replications, horizon, c)
+def trajectory(scenario: Scenario, seed: int, replications: range) -> Iterator[tuple[State, dict]]:
+    """Yield the state at month 0, 1, ..., horizon (the same object, updated in place)."""
+    lv, c = scenario.levers, scenario.constants
+    d = draw(seed, replications, scenario.horizon, c)
     s = initial_state(d, scenario.uncertainties, c)
     open_books(s, c)
     ctx = {"c": c, "pay_cap": task1_governance.executive_pay_cap(s, lv)}
     ctx["initial_state_equity"] = measures.FORMULAS["state_equity"](s, ctx)
-    out = np.empty((len(replications), horizon + 1, len(measures.registry())))
-    out[:, 0] = measures.record(s, ctx)
-    for t in range(1, horizon + 1):
+    yield s, ctx
+    for t in range(1, scenario.horizon + 1):
         step(s, t, d, lv, c)
         ctx["pay_cap"] = task1_governance.executive_pay_cap(s, lv)
+        yield s, ctx
+
+
+def simulate(scenario: Scenario, seed: int, replications: range) -> np.ndarray:
+    """Run ``replications`` of ``scenario``; return measures of shape (R, months + 1, n)."""
+    out = np.empty((len(replications), scenario.horizon + 1, len(measures.registry())))
+    for t, (s, ctx) in enumerate(trajectory(scenario, seed, replications)):
         out[:, t] = measures.record(s, ctx)
     return out
-
-
-__all__ = ["book", "simulate", "step"]

@@ -191,6 +191,11 @@ def separations(s, ctx):
 
 
 @formula
+def dismissals(s, ctx):
+    return s.dismissals.sum(axis=1).astype(float)
+
+
+@formula
 def unemployed(s, ctx):
     return s.unemployed.astype(float)
 

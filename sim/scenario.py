@@ -188,3 +188,17 @@ def _sibling(path: Path, name: str) -> Path | None:
     """The file ``extends = name`` refers to, looked up beside ``path``."""
     candidate = path.parent / (name if name.endswith(".toml") else f"{name}.toml")
     return candidate if candidate.is_file() else None
+
+
+def derive(base: Scenario, name: str, **sections: dict[str, Any]) -> Scenario:
+    """A variant of ``base`` with overrides given as ``levers={...}`` etc., validated like a file."""
+    values = {k: Values(getattr(base, k)) for k in KINDS}
+    _apply(Path(f"<{name}>"), sections, values)
+    return Scenario(
+        name=name,
+        title=name,
+        title_zh=name,
+        description=f"{base.name} with overrides",
+        files=base.files,
+        **values,
+    )

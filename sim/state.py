@@ -63,6 +63,7 @@ class State:
     subsidies: np.ndarray
     hires: np.ndarray
     separations: np.ndarray
+    dismissals: np.ndarray
     needed: np.ndarray
     # replication level ---------------------------------------------------------- (R,)
     uncertainty: dict[str, np.ndarray]
@@ -152,6 +153,7 @@ def initial_state(draws: Draws, uncertainty_laws: dict, c: dict) -> State:
         subsidies=zeros.copy(),
         hires=izeros.copy(),
         separations=izeros.copy(),
+        dismissals=izeros.copy(),
         needed=pop["needed0"].copy(),
         uncertainty=unc,
         industry_growth=growth,

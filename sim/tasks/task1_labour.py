@@ -33,6 +33,7 @@ def adjust_labour(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     s.workers = stay + hires
     s.hires = hires
     s.separations = quits + dismissed
+    s.dismissals = dismissed
     s.unemployed += dismissed.sum(axis=1)
     rate = np.clip(s.uncertainty["reemployment_rate"] * (1.0 + lv["reemployment_support"]), 0, 1)
     s.reemployed = np.minimum(

@@ -14,7 +14,9 @@ and the second-highest bid (a second-price auction), capped by its capital.
 Because investors enter only where expected return beats the hurdle, good firms
 attract capital first and hopeless-loss firms none; because appraisals are noisy,
 deals close more often where the appraisal is low, and the state's share of the
-shortfall below fair value is recorded as state assets drained.
+shortfall below fair value is recorded as state assets drained. The appraisal never
+falls below the liquidation value of book equity (``valuation_floor``); investors
+value on income alone, so a loss-maker's stake is worth nothing to them.
 """
 
 from __future__ import annotations
@@ -66,7 +68,9 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict
             continue
         equity = s.equity[rows, f]
         stake = limit[rows, f]
-        fair = b.fair_equity_value(equity, roe[rows, f], cost_of_equity, c["valuation_cap"])
+        fair = b.equity_value(
+            equity, roe[rows, f], cost_of_equity, c["valuation_floor"], c["valuation_cap"]
+        )
         appraised = fair * np.exp(sd * d.appraisal_z[rows, t - 1, f] - 0.5 * sd**2)
         discount = 0.0 if lv["appraisal_floor"] else c["negotiated_discount"]
         reserve = b.stake_price(stake, appraised) * (1.0 - discount)
@@ -74,7 +78,7 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict
         hurdle = b.investor_hurdle(
             s.investor_required, s.investor_trust, stake[:, None], c["minority_risk_premium"]
         )
-        value = b.fair_equity_value(equity[:, None], signal, hurdle, c["valuation_cap"])
+        value = b.equity_value(equity[:, None], signal, hurdle, 0.0, c["valuation_cap"])
         bid = np.minimum(b.stake_price(stake[:, None], value), s.investor_capital)
         group = s.industry_group[rows, f]
         eligible = (

@@ -1,0 +1,103 @@
+"""Invariants over many seeded replications, checked on every month's state."""
+
+import numpy as np
+import pytest
+
+from sim.engine import trajectory
+from sim.population import IN_PLAN
+from tests.conftest import SEED, col, run, scenario
+
+SCENARIOS = ["baseline", "city_plan", "bold_mixed", "lockstep"]
+
+
+@pytest.fixture(scope="module", params=SCENARIOS)
+def states(request):
+    """Every month's checks of one scenario, collected in one pass over 60 replications."""
+    sc = scenario(request.param)
+    problems: list[str] = []
+    prev_workers = None
+    prev_equity = None
+    for t, (s, _) in enumerate(trajectory(sc, SEED, range(60))):
+        shares = {
+            "state": s.state_share, "investor": s.investor_share,
+            "employee": s.employee_share, "management": s.management_share,
+        }
+        for name, x in shares.items():
+            if not ((x >= 0) & (x <= 1)).all():
+                problems.append(f"month {t}: {name} share outside [0, 1]")
+        if not np.allclose(s.state_share + s.private_share, 1.0, atol=1e-12):
+            problems.append(f"month {t}: state + private shares != 1")
+        if (s.investor >= 0).any() and not (s.investor_share[s.investor >= 0] > 0).all():
+            problems.append(f"month {t}: a firm with an investor has no investor share")
+        if (s.investor_share[s.investor < 0] != 0).any():
+            problems.append(f"month {t}: an investor share without an investor")
+        if (s.workers < 0).any() or (s.unemployed < 0).any():
+            problems.append(f"month {t}: negative head count")
+        if (s.investor_capital < -1e-9).any():
+            problems.append(f"month {t}: an investor spent more than its capital")
+        if (s.reformed & ~IN_PLAN).any():
+            problems.append(f"month {t}: a firm outside the plan was reformed")
+        if prev_workers is not None:
+            flow = prev_workers + s.hires - s.separations
+            if not (flow == s.workers).all():
+                problems.append(f"month {t}: workers != last month + hires - separations")
+        for name in ("assets", "debt", "log_tfp", "wage", "roa_smoothed", "value_added"):
+            if not np.isfinite(getattr(s, name)).all():
+                problems.append(f"month {t}: {name} not finite")
+        prev_workers = s.workers.copy()
+        prev_equity = s.equity.copy()
+    assert prev_equity is not None
+    return problems
+
+
+def test_state_invariants_hold_every_month(states):
+    assert states == []
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_measures_finite_and_flows_add_up(name):
+    v = run(name)
+    assert np.isfinite(v).all()
+    emp, hires, seps = col(v, "employment"), col(v, "hires"), col(v, "separations")
+    np.testing.assert_array_equal(emp[:, 1:], emp[:, :-1] + hires[:, 1:] - seps[:, 1:])
+    unemp, dism, reemp = col(v, "unemployed"), col(v, "dismissals"), col(v, "reemployed")
+    np.testing.assert_array_equal(unemp[:, 1:], unemp[:, :-1] + dism[:, 1:] - reemp[:, 1:])
+    for share in ("mean_state_share", "reform_completed_share"):
+        assert ((col(v, share) >= 0) & (col(v, share) <= 1)).all()
+    mixed = col(v, "mixed_firms")
+    np.testing.assert_array_equal(mixed, col(v, "state_controlled_mixed") + col(v, "state_minority_firms"))
+    assert (mixed <= IN_PLAN.sum()).all()
+    for cumulative in ("private_capital_in", "state_assets_drained", "managers_replaced", "plans_approved"):
+        assert (np.diff(col(v, cumulative), axis=1) >= 0).all(), cumulative
+
+
+def test_a_deal_conserves_money(monkeypatch):
+    """Cash paid for new shares becomes the firm's assets and the investors' outlay;
+    each owner's share is diluted by exactly the shares issued."""
+    from sim.tasks import task1_mixed_ownership as market
+
+    checked = []
+    original = market.run_market
+
+    def audited(s, t, d, lv, c, fundamentals):
+        before = {k: getattr(s, k).copy() for k in (
+            "assets", "investor", "state_share", "private_capital_in", "investor_capital")}
+        original(s, t, d, lv, c, fundamentals)
+        new = (s.investor >= 0) & (before["investor"] < 0)
+        paid_total = s.private_capital_in - before["private_capital_in"]
+        injected = s.assets - before["assets"]
+        np.testing.assert_allclose(injected.sum(axis=1), paid_total, rtol=1e-12, atol=1e-12)
+        assert (injected[~new] == 0).all()
+        investors_paid = (before["investor_capital"] - s.investor_capital).sum(axis=1)
+        employees_paid = paid_total - investors_paid
+        employee_rate = lv["employee_stake"] / np.where(new, s.investor_share, np.inf)
+        assert (employees_paid >= -1e-12).all()
+        assert ((employees_paid > 1e-9) == (employee_rate > 0).any(axis=1)).all()
+        issued = s.investor_share + s.employee_share
+        np.testing.assert_allclose(s.state_share[new], before["state_share"][new] * (1 - issued[new]))
+        checked.append(int(new.sum()))
+
+    monkeypatch.setattr(market, "run_market", audited)
+    for _ in trajectory(scenario("bold_mixed"), SEED, range(30)):
+        pass
+    assert sum(checked) > 0, "no deal happened, nothing was checked"
