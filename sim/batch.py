@@ -86,7 +86,9 @@ def check_names(scenarios: list[Scenario]) -> None:
     for sc in scenarios:
         path = sc.files[0][0] if sc.files else sc.name
         if sc.name in seen:
-            raise BatchConflict(f"{path}: two scenarios are named '{sc.name}' (also {seen[sc.name]})")
+            raise BatchConflict(
+                f"{path}: two scenarios are named '{sc.name}' (also {seen[sc.name]})"
+            )
         seen[sc.name] = path
 
 
@@ -139,7 +141,9 @@ def run_batch(
     t0 = time.perf_counter()
     total = sum(len(ch.replications) for ch in chunks)
     disable = None if progress is None else not progress  # None: only on a terminal
-    with tqdm(total=total, unit="rep", desc="replications", disable=disable, file=sys.stderr) as bar:
+    with tqdm(
+        total=total, unit="rep", desc="replications", disable=disable, file=sys.stderr
+    ) as bar:
         for ch in chunks:
             path = out / "timeseries" / ch.part
             if path.exists():
@@ -147,7 +151,9 @@ def run_batch(
             else:
                 try:
                     values = simulate(ch.scenario, seed, ch.replications)
-                    atomic_write_parquet(timeseries_frame(ch.scenario.name, ch.replications, values), path)
+                    atomic_write_parquet(
+                        timeseries_frame(ch.scenario.name, ch.replications, values), path
+                    )
                     result.chunks_run += 1
                 except Exception as err:  # noqa: BLE001 - one failing chunk must not stop the batch
                     result.failures.append(failure_record(ch, seed, err))

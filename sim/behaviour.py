@@ -58,8 +58,10 @@ def tfp_uplift(
     wholly state-owned); private monitoring follows an inverted U in the stake and
     is weaker without a board seat.
     """
-    board_term = c["effect_board"] * np.asarray(board) * (
-        1.0 + c["outside_director_bonus"] * np.asarray(outside_majority)
+    board_term = (
+        c["effect_board"]
+        * np.asarray(board)
+        * (1.0 + c["outside_director_bonus"] * np.asarray(outside_majority))
     )
     effort = (
         board_term
@@ -71,7 +73,9 @@ def tfp_uplift(
     effort = effort * response * (1.0 - c["soft_budget_damping"] * np.asarray(soft_budget))
     seat = np.where(board_seat, 1.0, c["monitoring_without_seat"])
     monitoring = (
-        c["effect_private_monitoring"] * seat * monitoring_hump(private_share, c["monitoring_peak_stake"])
+        c["effect_private_monitoring"]
+        * seat
+        * monitoring_hump(private_share, c["monitoring_peak_stake"])
     )
     return effort + monitoring
 

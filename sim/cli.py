@@ -61,12 +61,24 @@ def seed_int(text: str) -> int:
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """The options every model-running command shares."""
-    p.add_argument("--reps", type=positive_int, default=DEFAULT_REPS,
-                   help=f"replications per scenario (default {DEFAULT_REPS})")
-    p.add_argument("--seed", type=seed_int, default=DEFAULT_SEED,
-                   help=f"seed of the batch; replication i of every scenario shares its random numbers (default {DEFAULT_SEED})")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                   help=f"results directory (default {DEFAULT_OUT}); rerunning the same batch resumes it")
+    p.add_argument(
+        "--reps",
+        type=positive_int,
+        default=DEFAULT_REPS,
+        help=f"replications per scenario (default {DEFAULT_REPS})",
+    )
+    p.add_argument(
+        "--seed",
+        type=seed_int,
+        default=DEFAULT_SEED,
+        help=f"seed of the batch; replication i of every scenario shares its random numbers (default {DEFAULT_SEED})",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"results directory (default {DEFAULT_OUT}); rerunning the same batch resumes it",
+    )
 
 
 def build_parser() -> Parser:
@@ -78,26 +90,46 @@ def build_parser() -> Parser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
-    run = sub.add_parser("run", help="run scenarios and print the summary table",
-                         description="Run scenario files in batch, write Parquet results under --out "
-                         "and print median and 90% interval of the headline measures.")
-    run.add_argument("scenarios", nargs="*", type=Path, metavar="SCENARIO.toml",
-                     help=f"scenario files (default: every file in {BUNDLED.name}/)")
+    run = sub.add_parser(
+        "run",
+        help="run scenarios and print the summary table",
+        description="Run scenario files in batch, write Parquet results under --out "
+        "and print median and 90% interval of the headline measures.",
+    )
+    run.add_argument(
+        "scenarios",
+        nargs="*",
+        type=Path,
+        metavar="SCENARIO.toml",
+        help=f"scenario files (default: every file in {BUNDLED.name}/)",
+    )
     add_run_options(run)
-    run.add_argument("--overwrite", action="store_true",
-                     help="replace a different batch already in --out")
+    run.add_argument(
+        "--overwrite", action="store_true", help="replace a different batch already in --out"
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar and no table")
 
-    val = sub.add_parser("validate", help="check scenario files",
-                         description="Check scenario files; print one line per file.")
+    val = sub.add_parser(
+        "validate",
+        help="check scenario files",
+        description="Check scenario files; print one line per file.",
+    )
     val.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO.toml")
 
-    sub.add_parser("measures", help="list every measure with unit and Chinese and English names",
-                   description="List the measures registry.")
+    sub.add_parser(
+        "measures",
+        help="list every measure with unit and Chinese and English names",
+        description="List the measures registry.",
+    )
 
-    par = sub.add_parser("parameters", help="list every parameter with unit, range and source",
-                         description="List the parameter table (levers, uncertainties, constants).")
-    par.add_argument("--markdown", action="store_true", help="print as Markdown (docs/parameters.md)")
+    par = sub.add_parser(
+        "parameters",
+        help="list every parameter with unit, range and source",
+        description="List the parameter table (levers, uncertainties, constants).",
+    )
+    par.add_argument(
+        "--markdown", action="store_true", help="print as Markdown (docs/parameters.md)"
+    )
     return parser
 
 
@@ -115,11 +147,21 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if not scenarios:
         raise InputError(f"no scenario files given and none found in {BUNDLED}")
     command = "python run.py " + shlex.join(argv)
-    result = run_batch(scenarios, args.reps, args.seed, args.out, overwrite=args.overwrite,
-                       command=command.strip(), progress=False if args.quiet else None)
+    result = run_batch(
+        scenarios,
+        args.reps,
+        args.seed,
+        args.out,
+        overwrite=args.overwrite,
+        command=command.strip(),
+        progress=False if args.quiet else None,
+    )
     for f in result.failures:
-        print(f"chunk failed: scenario {f['scenario']}, replications {f['replications'][0]}-"
-              f"{f['replications'][1]}, seed {f['seed']}: {f['error']}", file=sys.stderr)
+        print(
+            f"chunk failed: scenario {f['scenario']}, replications {f['replications'][0]}-"
+            f"{f['replications'][1]}, seed {f['seed']}: {f['error']}",
+            file=sys.stderr,
+        )
     ts = read_timeseries(args.out)
     table_ = headline_table(ts)
     table_.to_csv(args.out / "summary_table.csv", index=False)
@@ -127,8 +169,11 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         print(format_table(table_, int(ts["month"].max())))
     print(f"results: {args.out} ({result.chunks_run} chunks run, {result.chunks_reused} reused)")
     if not result.complete:
-        print(f"batch incomplete: {len(result.failures)} chunk(s) failed; rerun the same command "
-              "to retry them", file=sys.stderr)
+        print(
+            f"batch incomplete: {len(result.failures)} chunk(s) failed; rerun the same command "
+            "to retry them",
+            file=sys.stderr,
+        )
         return EXIT_INCOMPLETE
     return 0
 
@@ -156,7 +201,9 @@ def cmd_measures() -> int:
 def cmd_parameters(markdown: bool) -> int:
     for kind, entries in table().items():
         if markdown:
-            print(f"\n## {kind}\n\n| name | default | unit | range | zh | en | source |\n|---|---|---|---|---|---|---|")
+            print(
+                f"\n## {kind}\n\n| name | default | unit | range | zh | en | source |\n|---|---|---|---|---|---|---|"
+            )
         else:
             print(f"\n[{kind}]")
         for p in entries.values():
@@ -164,9 +211,13 @@ def cmd_parameters(markdown: bool) -> int:
             if p.choices:
                 rng = " / ".join(p.choices)
             if markdown:
-                print(f"| `{p.name}` | {p.default_text()} | {p.unit} | {rng} | {p.zh} | {p.en} | {p.source} |")
+                print(
+                    f"| `{p.name}` | {p.default_text()} | {p.unit} | {rng} | {p.zh} | {p.en} | {p.source} |"
+                )
             else:
-                print(f"  {p.name} = {p.default_text()}  [{p.unit}; {rng}]  {p.en}. Source: {p.source}")
+                print(
+                    f"  {p.name} = {p.default_text()}  [{p.unit}; {rng}]  {p.en}. Source: {p.source}"
+                )
     return 0
 
 
@@ -191,6 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        print("interrupted: finished chunks are kept; rerun the same command to resume",
-              file=sys.stderr)
+        print(
+            "interrupted: finished chunks are kept; rerun the same command to resume",
+            file=sys.stderr,
+        )
         return 130

@@ -23,7 +23,7 @@ CONDITIONS = ("performing", "marginal", "hopeless_loss")
 INDUSTRY_GROUPS = ("leading", "emerging", "characteristic", "infrastructure", "other")
 GROUP_SIZES = (5, 6, 5, 1, 1)
 INDUSTRIES = tuple(
-    f"{g}_{i + 1}" if n > 1 else g for g, n in zip(INDUSTRY_GROUPS, GROUP_SIZES) for i in range(n)
+    f"{g}_{i + 1}" if n > 1 else g for g, n in zip(INDUSTRY_GROUPS, GROUP_SIZES, strict=True) for i in range(n)
 )
 N_INDUSTRIES = len(INDUSTRIES)
 INDUSTRY_GROUP = np.repeat(np.arange(len(GROUP_SIZES)), GROUP_SIZES)
@@ -46,7 +46,9 @@ def draw_population(rng: np.random.Generator, c: dict) -> dict[str, np.ndarray]:
     klass = np.searchsorted(np.cumsum([c["share_competitive"], c["share_strategic"]]), u[0])
     large = u[1] < c["share_large"]
     cond = np.where(
-        u[2] < c["share_hopeless"], 2, np.where(u[2] < c["share_hopeless"] + c["share_marginal"], 1, 0)
+        u[2] < c["share_hopeless"],
+        2,
+        np.where(u[2] < c["share_hopeless"] + c["share_marginal"], 1, 0),
     )
     industry = _draw_industry(rng, u[3], klass, c)
 
@@ -59,18 +61,27 @@ def draw_population(rng: np.random.Generator, c: dict) -> dict[str, np.ndarray]:
     department = np.full(n, -1)
     municipal = np.flatnonzero(MUNICIPAL)
     department[municipal] = np.concatenate(
-        [rng.permutation(N_DEPARTMENTS), rng.integers(0, N_DEPARTMENTS, len(municipal) - N_DEPARTMENTS)]
+        [
+            rng.permutation(N_DEPARTMENTS),
+            rng.integers(0, N_DEPARTMENTS, len(municipal) - N_DEPARTMENTS),
+        ]
     )
     signed = np.zeros(n, dtype=bool)
     signed[rng.permutation(np.flatnonzero(CENTRAL))[:N_HANDOVERS_SIGNED]] = True
 
-    level_factor = np.array([1.0, c["assets_county_factor"], c["assets_central_factor"], 1.0])[LEVEL]
+    level_factor = np.array([1.0, c["assets_county_factor"], c["assets_central_factor"], 1.0])[
+        LEVEL
+    ]
     median = np.where(large, c["assets_median_large"], c["assets_median_small"]) * level_factor
     assets = median * np.exp(c["assets_log_sd"] * z[0])
-    debt_ratio = np.array([c["debt_ratio_performing"], c["debt_ratio_marginal"], c["debt_ratio_hopeless"]])
+    debt_ratio = np.array(
+        [c["debt_ratio_performing"], c["debt_ratio_marginal"], c["debt_ratio_hopeless"]]
+    )
     workers = np.maximum(np.round(assets / c["assets_per_worker"]), 1).astype(np.int64)
     tfp = np.log([c["tfp_performing"], c["tfp_marginal"], c["tfp_hopeless"]])
-    burden = np.select([CENTRAL, PROVINCIAL], [c["social_burden_central"], c["social_burden_provincial"]], 0.0)
+    burden = np.select(
+        [CENTRAL, PROVINCIAL], [c["social_burden_central"], c["social_burden_provincial"]], 0.0
+    )
     return {
         "klass": klass.astype(np.int8),
         "large": large,
@@ -89,9 +100,16 @@ def draw_population(rng: np.random.Generator, c: dict) -> dict[str, np.ndarray]:
     }
 
 
-def _draw_industry(rng: np.random.Generator, u: np.ndarray, klass: np.ndarray, c: dict) -> np.ndarray:
+def _draw_industry(
+    rng: np.random.Generator, u: np.ndarray, klass: np.ndarray, c: dict
+) -> np.ndarray:
     shares = np.array(
-        [c["share_leading"], c["share_emerging"], c["share_characteristic"], c["share_infrastructure"]]
+        [
+            c["share_leading"],
+            c["share_emerging"],
+            c["share_characteristic"],
+            c["share_infrastructure"],
+        ]
     )
     shares = np.append(shares, max(0.0, 1.0 - shares.sum()))
     group = np.searchsorted(np.cumsum(shares / shares.sum())[:-1], u)

@@ -22,7 +22,9 @@ WHOLLY_STATE = 1.0 - 1e-12
 
 def demand_index(s: State, t: int) -> np.ndarray:
     """Demand of each firm's industry relative to month 0 (R, N)."""
-    return np.exp(np.take_along_axis(s.industry_growth, s.industry.astype(np.intp), axis=1) * t / 12.0)
+    return np.exp(
+        np.take_along_axis(s.industry_growth, s.industry.astype(np.intp), axis=1) * t / 12.0
+    )
 
 
 def tfp_target(s: State, lv: dict, c: dict) -> np.ndarray:
@@ -72,8 +74,9 @@ def produce(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     """Update TFP, produce, book profit, and update smoothed ROA and condition."""
     demand = demand_index(s, t)
     s.needed = b.needed_labour(s.needed0, demand, c["labour_demand_elasticity"])
-    shock = c["shock_sd_common"] * d.common_shock[:, t - 1, None] + c["shock_sd_idiosyncratic"] * (
-        d.idio_shock[:, t - 1]
+    shock = (
+        c["shock_sd_common"] * d.common_shock[:, t - 1, None]
+        + c["shock_sd_idiosyncratic"] * (d.idio_shock[:, t - 1])
     )
     s.log_tfp = b.tfp_step(s.log_tfp, tfp_target(s, lv, c), c["tfp_adjustment_speed"], shock)
     book(s, firm_financials(s, s.log_tfp, demand, c), lv, c)

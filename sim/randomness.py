@@ -35,7 +35,9 @@ STREAMS = {
 
 def stream(seed: int, replication: int, name: str) -> np.random.Generator:
     """The generator of one mechanism's stream for one replication."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, STREAMS[name])))
+    return np.random.default_rng(
+        np.random.SeedSequence(seed, spawn_key=(replication, STREAMS[name]))
+    )
 
 
 def sample_law(law: dict, u: np.ndarray) -> np.ndarray:

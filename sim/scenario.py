@@ -145,7 +145,9 @@ def _apply(path: Path, data: dict[str, Any], into: dict[str, Values]) -> None:
                 raise ScenarioError(path, full, _suggest(key, list(entries)))
             p = entries[key]
             if top == "uncertainties":
-                law = value if isinstance(value, dict) else {"distribution": "fixed", "value": value}
+                law = (
+                    value if isinstance(value, dict) else {"distribution": "fixed", "value": value}
+                )
                 into[top][key] = _check_law(path, full, p, law)
                 continue
             problem = p.check(value)

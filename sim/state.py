@@ -159,8 +159,11 @@ def initial_state(draws: Draws, uncertainty_laws: dict, c: dict) -> State:
         industry_growth=growth,
         investor_capital=np.exp(
             sample_law(
-                {"distribution": "normal", "mean": np.log(c["investor_capital_median"]),
-                 "sd": c["investor_capital_log_sd"]},
+                {
+                    "distribution": "normal",
+                    "mean": np.log(c["investor_capital_median"]),
+                    "sd": c["investor_capital_log_sd"],
+                },
                 capital,
             )
         ),

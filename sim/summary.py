@@ -20,7 +20,10 @@ def headline_table(ts: pd.DataFrame, measures: list[str] | None = None) -> pd.Da
     measures = measures or headline()
     last = ts.groupby("scenario")["month"].transform("max")
     rows = []
-    for label, mask in (("deadline", ts["month"] == DEADLINE_MONTH), ("horizon", ts["month"] == last)):
+    for label, mask in (
+        ("deadline", ts["month"] == DEADLINE_MONTH),
+        ("horizon", ts["month"] == last),
+    ):
         q = ts[mask].groupby("scenario", sort=False)[measures].quantile([0.05, 0.5, 0.95])
         q.index = q.index.set_names(["scenario", "q"])
         long = q.stack().rename("value").reset_index().rename(columns={"level_2": "measure"})
@@ -29,7 +32,9 @@ def headline_table(ts: pd.DataFrame, measures: list[str] | None = None) -> pd.Da
     table = pd.concat(rows).pivot_table(
         index=["measure", "scenario"], columns=["at", "q"], values="value", sort=False
     )
-    table.columns = [f"{at}_{ {0.05: 'p05', 0.5: 'median', 0.95: 'p95'}[q] }" for at, q in table.columns]
+    table.columns = [
+        f"{at}_{ {0.05: 'p05', 0.5: 'median', 0.95: 'p95'}[q] }" for at, q in table.columns
+    ]
     return table.reset_index()
 
 
@@ -47,7 +52,10 @@ def _fmt(x: float) -> str:
 def format_table(table: pd.DataFrame, horizon_month: int) -> str:
     """The table as text: one block per measure, a row per scenario."""
     reg = registry()
-    head = f"end-2023 (month {DEADLINE_MONTH})", f"{calendar(horizon_month)} (month {horizon_month})"
+    head = (
+        f"end-2023 (month {DEADLINE_MONTH})",
+        f"{calendar(horizon_month)} (month {horizon_month})",
+    )
     width = max(12, table["scenario"].str.len().max() + 2)
     lines = []
     for measure, block in table.groupby("measure", sort=False):

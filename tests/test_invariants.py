@@ -19,8 +19,10 @@ def states(request):
     prev_equity = None
     for t, (s, _) in enumerate(trajectory(sc, SEED, range(60))):
         shares = {
-            "state": s.state_share, "investor": s.investor_share,
-            "employee": s.employee_share, "management": s.management_share,
+            "state": s.state_share,
+            "investor": s.investor_share,
+            "employee": s.employee_share,
+            "management": s.management_share,
         }
         for name, x in shares.items():
             if not ((x >= 0) & (x <= 1)).all():
@@ -65,9 +67,16 @@ def test_measures_finite_and_flows_add_up(name):
     for share in ("mean_state_share", "reform_completed_share"):
         assert ((col(v, share) >= 0) & (col(v, share) <= 1)).all()
     mixed = col(v, "mixed_firms")
-    np.testing.assert_array_equal(mixed, col(v, "state_controlled_mixed") + col(v, "state_minority_firms"))
+    np.testing.assert_array_equal(
+        mixed, col(v, "state_controlled_mixed") + col(v, "state_minority_firms")
+    )
     assert (mixed <= IN_PLAN.sum()).all()
-    for cumulative in ("private_capital_in", "state_assets_drained", "managers_replaced", "plans_approved"):
+    for cumulative in (
+        "private_capital_in",
+        "state_assets_drained",
+        "managers_replaced",
+        "plans_approved",
+    ):
         assert (np.diff(col(v, cumulative), axis=1) >= 0).all(), cumulative
 
 
@@ -80,8 +89,10 @@ def test_a_deal_conserves_money(monkeypatch):
     original = market.run_market
 
     def audited(s, t, d, lv, c, fundamentals):
-        before = {k: getattr(s, k).copy() for k in (
-            "assets", "investor", "state_share", "private_capital_in", "investor_capital")}
+        before = {
+            k: getattr(s, k).copy()
+            for k in ("assets", "investor", "state_share", "private_capital_in", "investor_capital")
+        }
         original(s, t, d, lv, c, fundamentals)
         new = (s.investor >= 0) & (before["investor"] < 0)
         paid_total = s.private_capital_in - before["private_capital_in"]
@@ -94,7 +105,9 @@ def test_a_deal_conserves_money(monkeypatch):
         assert (employees_paid >= -1e-12).all()
         assert ((employees_paid > 1e-9) == (employee_rate > 0).any(axis=1)).all()
         issued = s.investor_share + s.employee_share
-        np.testing.assert_allclose(s.state_share[new], before["state_share"][new] * (1 - issued[new]))
+        np.testing.assert_allclose(
+            s.state_share[new], before["state_share"][new] * (1 - issued[new])
+        )
         checked.append(int(new.sum()))
 
     monkeypatch.setattr(market, "run_market", audited)

@@ -26,8 +26,15 @@ def test_every_parameter_has_unit_source_names_and_valid_default(p):
 
 def test_levers_cover_model_md_levers_1_to_7():
     groups = {p.group for p in table()["levers"].values()}
-    assert {"pace", "mixed_ownership", "governance", "managers", "pay", "equity_incentives",
-            "labour"} <= groups
+    assert {
+        "pace",
+        "mixed_ownership",
+        "governance",
+        "managers",
+        "pay",
+        "equity_incentives",
+        "labour",
+    } <= groups
 
 
 def test_every_measure_has_metadata_and_a_formula():
@@ -38,14 +45,32 @@ def test_every_measure_has_metadata_and_a_formula():
 
 
 def test_issue_measures_present():
-    wanted = {"state_equity", "output", "profit", "employment", "mixed_firms", "private_capital_in",
-              "mean_state_share", "market_selected_managers", "equity_incentive_firms",
-              "separations", "unemployed", "reform_completed_share"}
+    wanted = {
+        "state_equity",
+        "output",
+        "profit",
+        "employment",
+        "mixed_firms",
+        "private_capital_in",
+        "mean_state_share",
+        "market_selected_managers",
+        "equity_incentive_firms",
+        "separations",
+        "unemployed",
+        "reform_completed_share",
+    }
     assert wanted <= set(measures.registry())
 
 
 def test_parameter_docs_are_generated_from_the_table():
-    fresh = subprocess.run([sys.executable, "run.py", "parameters", "--markdown"], cwd=ROOT,
-                           capture_output=True, text=True, check=True).stdout
+    fresh = subprocess.run(
+        [sys.executable, "run.py", "parameters", "--markdown"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     committed = (ROOT / "docs" / "parameters.md").read_text(encoding="utf-8")
-    assert fresh == committed, "docs/parameters.md is stale: run `python run.py parameters --markdown > docs/parameters.md`"
+    assert fresh == committed, (
+        "docs/parameters.md is stale: run `python run.py parameters --markdown > docs/parameters.md`"
+    )

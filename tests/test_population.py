@@ -12,7 +12,7 @@ D = draw(11, range(200), 2, C).population
 
 def test_counts_by_level_are_the_reports():
     assert pop.N_FIRMS == 340
-    assert [(pop.LEVEL == k).sum() for k in range(4)] == [95, 149, 76, 20]
+    assert [(k == pop.LEVEL).sum() for k in range(4)] == [95, 149, 76, 20]
     assert pop.IN_PLAN.sum() == 95 + 149
 
 

@@ -29,7 +29,9 @@ def adopt_package(s: State, new: np.ndarray, t: int, d: Draws, lv: dict, c: dict
     u = d.adoption_u
     s.board |= new & (u[:, BOARD] < lv["board_share"])
     hire = new & (u[:, MARKET_MANAGER] < lv["market_selected_share"])
-    s.manager_ability = np.where(hire, new_manager_ability(True, d.ability_z[:, t - 1], c), s.manager_ability)
+    s.manager_ability = np.where(
+        hire, new_manager_ability(True, d.ability_z[:, t - 1], c), s.manager_ability
+    )
     s.manager_market |= hire
     s.contract |= new & lv["performance_contracts"]
     s.pay_sensitivity = np.where(new, lv["pay_performance_sensitivity"], s.pay_sensitivity)

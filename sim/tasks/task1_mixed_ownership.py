@@ -53,7 +53,9 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict
     open_ = s.reformed & (s.investor < 0) & (limit > 0)
     u = d.listing_u[:, t - 1]
     listed = open_ & (u < c["listing_rate"])
-    order = np.argsort(np.where(listed, u, 2.0), axis=1, kind="stable")[:, : int(c["offers_per_month"])]
+    order = np.argsort(np.where(listed, u, 2.0), axis=1, kind="stable")[
+        :, : int(c["offers_per_month"])
+    ]
     valid = np.take_along_axis(listed, order, axis=1)
     if not valid.any():
         return
@@ -74,7 +76,9 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict
         appraised = fair * np.exp(sd * d.appraisal_z[rows, t - 1, f] - 0.5 * sd**2)
         discount = 0.0 if lv["appraisal_floor"] else c["negotiated_discount"]
         reserve = b.stake_price(stake, appraised) * (1.0 - discount)
-        signal = roe[rows, f][:, None] + c["expected_synergy"] + c["signal_sd"] * d.signal_z[:, t - 1, k]
+        signal = (
+            roe[rows, f][:, None] + c["expected_synergy"] + c["signal_sd"] * d.signal_z[:, t - 1, k]
+        )
         hurdle = b.investor_hurdle(
             s.investor_required, s.investor_trust, stake[:, None], c["minority_risk_premium"]
         )
@@ -96,7 +100,9 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict
         winner = np.argmax(bids, axis=1)
         bids[rows, winner] = -np.inf
         price = np.maximum(reserve, bids.max(axis=1))
-        _settle(s, rows[deal], f[deal], winner[deal], stake[deal], employee, price[deal], fair[deal])
+        _settle(
+            s, rows[deal], f[deal], winner[deal], stake[deal], employee, price[deal], fair[deal]
+        )
 
 
 def _settle(s, r, f, winner, stake, employee, price, fair) -> None:

@@ -24,7 +24,11 @@ def class_start_months(lv: dict) -> np.ndarray:
     if lv["lockstep"]:
         return np.ones(N_CLASSES, dtype=int)
     return np.array(
-        [lv["start_month_competitive"], lv["start_month_strategic"], lv["start_month_public_welfare"]]
+        [
+            lv["start_month_competitive"],
+            lv["start_month_strategic"],
+            lv["start_month_public_welfare"],
+        ]
     )
 
 
@@ -38,7 +42,9 @@ def approve_plans(s: State, t: int, d: Draws, lv: dict, c: dict) -> np.ndarray:
         eligible &= PILOT | pilots_done[:, None]
     classes_open = sum((eligible & (s.klass == k)).any(axis=1) for k in range(N_CLASSES))
     capacity = effective_capacity(
-        lv["plans_per_month"], s.uncertainty["implementation_friction"], classes_open,
+        lv["plans_per_month"],
+        s.uncertainty["implementation_friction"],
+        classes_open,
         c["class_switch_cost"],
     )
     n_approve = stochastic_round(capacity, d.city_u[:, t - 1, 0])
