@@ -143,10 +143,10 @@ def equity_value(
     return np.maximum(equity, 0.0) * np.clip(np.asarray(roe) / cost_of_equity, floor, cap)
 
 
-def stake_price(stake: ArrayLike, pre_money_value: ArrayLike) -> np.ndarray:
-    """Price of newly issued shares worth ``stake`` of the post-money firm (capital increase)."""
-    s = np.asarray(stake)
-    return s / (1.0 - s) * pre_money_value
+def stake_price(stake: ArrayLike, pre_money_value: ArrayLike, issued: ArrayLike) -> np.ndarray:
+    """Price of ``stake`` of the post-money firm when ``issued`` new shares are sold in all
+    (a capital increase): the old owners keep ``1 - issued`` of pre-money value plus cash."""
+    return np.asarray(stake) / (1.0 - np.asarray(issued)) * pre_money_value
 
 
 def investor_hurdle(
@@ -171,7 +171,7 @@ def standardised_performance(roa: ArrayLike, benchmark: ArrayLike, scale: float)
 
 
 def wage_level(wage0: ArrayLike, flexibility: ArrayLike, roa_gap: ArrayLike) -> np.ndarray:
-    """Wage that rises or falls with firm performance (能增能减), bounded to ±30%."""
+    """Wage that rises or falls with firm performance (能增能减), log wage within ±0.3."""
     return np.asarray(wage0) * np.exp(np.clip(np.asarray(flexibility) * roa_gap, -0.3, 0.3))
 
 

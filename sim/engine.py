@@ -53,7 +53,11 @@ def trajectory(scenario: Scenario, seed: int, replications: range) -> Iterator[t
     d = draw(seed, replications, scenario.horizon, c)
     s = initial_state(d, scenario.uncertainties, c)
     open_books(s, c)
-    ctx = {"c": c, "pay_cap": task1_governance.executive_pay_cap(s, lv)}
+    ctx = {
+        "c": c,
+        "deadline": lv["deadline_month"],
+        "pay_cap": task1_governance.executive_pay_cap(s, lv),
+    }
     ctx["initial_state_equity"] = measures.FORMULAS["state_equity"](s, ctx)
     yield s, ctx
     for t in range(1, scenario.horizon + 1):

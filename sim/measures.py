@@ -225,6 +225,12 @@ def reform_completed_share(s, ctx):
     return _count(s.reformed) / IN_PLAN.sum()
 
 
+@formula
+def deadline_met(s, ctx):
+    done = s.completed_month
+    return ((done > 0) & (done <= ctx["deadline"])).astype(float)
+
+
 def record(s: State, ctx: dict) -> np.ndarray:
     """All measures for the current month, shape (R, n_measures) in registry order."""
     return np.stack([FORMULAS[name](s, ctx) for name in registry()], axis=1)

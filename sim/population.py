@@ -23,7 +23,9 @@ CONDITIONS = ("performing", "marginal", "hopeless_loss")
 INDUSTRY_GROUPS = ("leading", "emerging", "characteristic", "infrastructure", "other")
 GROUP_SIZES = (5, 6, 5, 1, 1)
 INDUSTRIES = tuple(
-    f"{g}_{i + 1}" if n > 1 else g for g, n in zip(INDUSTRY_GROUPS, GROUP_SIZES, strict=True) for i in range(n)
+    f"{g}_{i + 1}" if n > 1 else g
+    for g, n in zip(INDUSTRY_GROUPS, GROUP_SIZES, strict=True)
+    for i in range(n)
 )
 N_INDUSTRIES = len(INDUSTRIES)
 INDUSTRY_GROUP = np.repeat(np.arange(len(GROUP_SIZES)), GROUP_SIZES)

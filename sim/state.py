@@ -80,6 +80,7 @@ class State:
     state_assets_drained: np.ndarray
     managers_replaced: np.ndarray
     plans_approved: np.ndarray
+    completed_month: np.ndarray  # month every plan firm was reformed; 0 = not yet
     month: int = 0
 
     @property
@@ -186,6 +187,7 @@ def initial_state(draws: Draws, uncertainty_laws: dict, c: dict) -> State:
         state_assets_drained=np.zeros(r),
         managers_replaced=np.zeros(r, dtype=np.int64),
         plans_approved=np.zeros(r, dtype=np.int64),
+        completed_month=np.zeros(r, dtype=np.int64),
     )
 
 

@@ -75,7 +75,8 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict
         )
         appraised = fair * np.exp(sd * d.appraisal_z[rows, t - 1, f] - 0.5 * sd**2)
         discount = 0.0 if lv["appraisal_floor"] else c["negotiated_discount"]
-        reserve = b.stake_price(stake, appraised) * (1.0 - discount)
+        issued = stake + employee
+        reserve = b.stake_price(stake, appraised, issued) * (1.0 - discount)
         signal = (
             roe[rows, f][:, None] + c["expected_synergy"] + c["signal_sd"] * d.signal_z[:, t - 1, k]
         )
@@ -83,7 +84,7 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict
             s.investor_required, s.investor_trust, stake[:, None], c["minority_risk_premium"]
         )
         value = b.equity_value(equity[:, None], signal, hurdle, 0.0, c["valuation_cap"])
-        bid = np.minimum(b.stake_price(stake[:, None], value), s.investor_capital)
+        bid = np.minimum(b.stake_price(stake[:, None], value, issued[:, None]), s.investor_capital)
         group = s.industry_group[rows, f]
         eligible = (
             ok[:, None]
@@ -108,8 +109,8 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict
 def _settle(s, r, f, winner, stake, employee, price, fair) -> None:
     """Record deals: new shares issued, cash in, owners diluted, any shortfall drained."""
     issued = stake + employee
-    paid = price * issued / stake
-    fair_paid = b.stake_price(issued, fair)
+    paid = price * issued / stake  # employees buy at the investor's unit price
+    fair_paid = b.stake_price(issued, fair, issued)
     keep = 1.0 - issued
     s.state_assets_drained += np.bincount(
         r, s.state_share[r, f] * keep * np.maximum(fair_paid - paid, 0.0), s.replications

@@ -61,4 +61,6 @@ def complete_reforms(s: State, t: int, c: dict) -> np.ndarray:
     done = (s.approved_month > 0) & (t >= s.approved_month + c["implementation_lag"])
     new = done & ~s.reformed
     s.reformed |= done
+    finished = (s.completed_month == 0) & (s.reformed | ~IN_PLAN).all(axis=1)
+    s.completed_month[finished] = t
     return new

@@ -1,0 +1,119 @@
+"""The command line end to end, as a user runs it."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import measures
+from sim.engine import simulate
+from tests.conftest import ROOT, SCENARIOS, col, scenario
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "run.py", *args], cwd=ROOT, capture_output=True, text=True
+    )
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "mine"
+    files = [str(SCENARIOS / "city_plan.toml"), str(SCENARIOS / "baseline.toml")]
+    proc = cli("run", *files, "--reps", "60", "--seed", "7", "--out", str(out))
+    return out, proc, files
+
+
+def test_run_writes_parquet_manifest_and_prints_the_table(batch):
+    out, proc, _ = batch
+    assert proc.returncode == 0, proc.stderr
+    ts = pd.read_parquet(out / "timeseries")
+    assert list(ts.columns[:3]) == ["scenario", "replication", "month"]
+    assert set(measures.registry()) <= set(ts.columns)
+    assert set(ts["scenario"]) == {"city_plan", "baseline"}
+    assert len(ts) == 2 * 60 * 67
+    assert not ts.duplicated(["scenario", "replication", "month"]).any()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "complete"
+    assert manifest["identity"]["seed"] == 7 and manifest["identity"]["replications"] == 60
+    assert "city_plan" in manifest["scenario_files"] and manifest["versions"]["numpy"]
+    assert "--reps 60" in manifest["command"]
+    assert "end-2023 (month 18)" in proc.stdout and "2027-12 (month 66)" in proc.stdout
+    assert "Private capital brought in" in proc.stdout
+
+
+def test_results_are_those_of_the_core(batch):
+    out, _, _ = batch
+    ts = pd.read_parquet(out / "timeseries")
+    direct = simulate(scenario("city_plan"), 7, range(60))
+    mine = ts[ts["scenario"] == "city_plan"].sort_values(["replication", "month"])
+    got = mine["mixed_firms"].to_numpy().reshape(60, 67)
+    assert np.array_equal(got, col(direct, "mixed_firms"))
+
+
+def test_summary_table_numbers_come_from_the_parquet(batch):
+    out, _, _ = batch
+    ts = pd.read_parquet(out / "timeseries")
+    table = pd.read_csv(out / "summary_table.csv")
+    row = table[(table["measure"] == "mixed_firms") & (table["scenario"] == "city_plan")].iloc[0]
+    at18 = ts[(ts["scenario"] == "city_plan") & (ts["month"] == 18)]["mixed_firms"]
+    assert row["deadline_median"] == at18.median()
+    assert row["deadline_p95"] == at18.quantile(0.95)
+
+
+def test_rerun_resumes_and_a_different_batch_is_refused(batch):
+    out, _, files = batch
+    again = cli("run", *files, "--reps", "60", "--seed", "7", "--out", str(out), "--quiet")
+    assert again.returncode == 0 and "0 chunks run" in again.stdout
+    other = cli("run", *files, "--reps", "60", "--seed", "8", "--out", str(out), "--quiet")
+    assert other.returncode == 2
+    assert "holds a different batch (changed: seed)" in other.stderr
+    assert other.stderr.count("\n") == 1
+    assert len(pd.read_parquet(out / "timeseries")) == 2 * 60 * 67
+
+
+def test_overwrite_replaces_the_batch(tmp_path):
+    out = tmp_path / "o"
+    f = str(SCENARIOS / "baseline.toml")
+    assert cli("run", f, "--reps", "3", "--out", str(out), "--quiet").returncode == 0
+    proc = cli("run", f, "--reps", "4", "--out", str(out), "--quiet", "--overwrite")
+    assert proc.returncode == 0
+    assert pd.read_parquet(out / "timeseries")["replication"].nunique() == 4
+
+
+def test_no_command_runs_every_bundled_scenario(tmp_path):
+    out = tmp_path / "default"
+    proc = cli("--reps", "2", "--out", str(out), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    names = {p.stem for p in SCENARIOS.glob("*.toml")}
+    assert set(pd.read_parquet(out / "timeseries")["scenario"]) == names
+    assert {"baseline", "city_plan", "bold_mixed", "incentives_first", "lockstep"} <= names
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["validate"], ["measures"], ["parameters"]])
+def test_every_command_explains_itself(command):
+    proc = cli(*command, "--help")
+    assert proc.returncode == 0 and "usage: run.py" in proc.stdout
+    assert len(proc.stdout.splitlines()) > 4
+
+
+def test_run_options_are_uniform():
+    text = cli("run", "--help").stdout
+    for option in ("--reps", "--seed", "--out"):
+        assert option in text
+
+
+def test_bad_options_get_one_line():
+    proc = cli("run", "--reps", "0")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--reps" in proc.stderr
+
+
+def test_validate_and_measures():
+    proc = cli("validate", *map(str, sorted(SCENARIOS.glob("*.toml"))))
+    assert proc.returncode == 0 and proc.stdout.count(": ok") == len(list(SCENARIOS.glob("*.toml")))
+    listing = cli("measures").stdout
+    for m in measures.registry().values():
+        assert m.name in listing and m.zh in listing and m.en in listing and m.unit in listing
