@@ -25,10 +25,10 @@ from sim.results import (
     code_version,
     package_versions,
     read_manifest,
-    timeseries_frame,
     write_manifest,
 )
 from sim.scenario import Scenario
+from sim.tables import TABLES, chunk_tables
 
 CHUNK_SIZE = 50
 
@@ -103,12 +103,13 @@ def prepare_output(out: Path, identity: dict, overwrite: bool) -> None:
                 "use --overwrite to replace it or choose another --out"
             )
     if overwrite:
-        for sub in ("timeseries", "summary"):
+        for sub in TABLES:
             shutil.rmtree(out / sub, ignore_errors=True)
         (out / "manifest.json").unlink(missing_ok=True)
     elif old is None and out.exists() and any(out.iterdir()):
         raise BatchConflict(f"{out}: exists and is not a results directory; choose another --out")
-    (out / "timeseries").mkdir(parents=True, exist_ok=True)
+    for sub in TABLES:
+        (out / sub).mkdir(parents=True, exist_ok=True)
 
 
 def run_batch(
@@ -145,15 +146,13 @@ def run_batch(
         total=total, unit="rep", desc="replications", disable=disable, file=sys.stderr
     ) as bar:
         for ch in chunks:
-            path = out / "timeseries" / ch.part
-            if path.exists():
+            if all((out / name / ch.part).exists() for name in TABLES):
                 result.chunks_reused += 1
             else:
                 try:
                     values = simulate(ch.scenario, seed, ch.replications)
-                    atomic_write_parquet(
-                        timeseries_frame(ch.scenario.name, ch.replications, values), path
-                    )
+                    for name, frame in chunk_tables(ch.scenario, ch.replications, values).items():
+                        atomic_write_parquet(frame, out / name / ch.part)
                     result.chunks_run += 1
                 except Exception as err:  # noqa: BLE001 - one failing chunk must not stop the batch
                     result.failures.append(failure_record(ch, seed, err))

@@ -4,8 +4,8 @@ A run directory holds::
 
     OUT/manifest.json             what was run: scenarios (texts, digests), seed,
                                   replications, chunk size, versions, command, times
-    OUT/timeseries/*.parquet      one part per (scenario, chunk): columns scenario,
-                                  replication, month, then one column per measure
+    OUT/<table>/*.parquet         one part per (scenario, chunk) for each table of
+                                  ``sim.tables.chunk_tables`` (e.g. timeseries)
 
 ``pandas.read_parquet(OUT / "timeseries")`` reads the whole table.
 """
@@ -20,10 +20,7 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-
-from sim.measures import registry
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -52,16 +49,6 @@ def atomic_write_parquet(frame: pd.DataFrame, path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def timeseries_frame(scenario: str, replications: range, values: np.ndarray) -> pd.DataFrame:
-    """Long table of one chunk: a row per (replication, month)."""
-    reps, months, _ = values.shape
-    frame = pd.DataFrame(values.reshape(reps * months, -1), columns=list(registry()))
-    frame.insert(0, "month", np.tile(np.arange(months), reps).astype(np.int16))
-    frame.insert(0, "replication", np.repeat(np.asarray(replications), months).astype(np.int32))
-    frame.insert(0, "scenario", scenario)
-    return frame
 
 
 def code_version() -> str:
