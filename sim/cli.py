@@ -1,8 +1,9 @@
 """The command line: ``python run.py [COMMAND] ...``.
 
 With no command it runs every bundled scenario (the main job). Every command that
-runs the model takes ``--reps``, ``--seed`` and ``--out``. Bad input ends with one
-line on stderr and exit code 2; an incomplete batch with exit code 3.
+runs the model takes ``--reps``, ``--seed``, ``--out`` and ``--workers`` or
+``--scheduler``. Bad input ends with one line on stderr and exit code 2; an incomplete
+batch with exit code 3.
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ import argparse
 import shlex
 import sys
 from collections.abc import Sequence
+from concurrent.futures import BrokenExecutor
+from functools import partial
 from pathlib import Path
 
-from sim.batch import BatchConflict, run_batch
+from sim.batch import BatchConflict, ClusterError, dask_executor, run_batch
 from sim.measures import registry
 from sim.parameters import table
 from sim.results import read_timeseries
 from sim.scenario import Scenario, ScenarioError, load
-from sim.summary import format_table, headline_table
+from sim.summary import DEADLINE_MONTH, format_table, headline_table
 
 BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
 DEFAULT_REPS = 200
@@ -78,6 +81,18 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         type=Path,
         default=DEFAULT_OUT,
         help=f"results directory (default {DEFAULT_OUT}); rerunning the same batch resumes it",
+    )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="local processes running chunks (default 1); results do not depend on it",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run the chunks on this Dask cluster instead (needs the 'cluster' extra)",
     )
 
 
@@ -147,7 +162,8 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if not scenarios:
         raise InputError(f"no scenario files given and none found in {BUNDLED}")
     command = "python run.py " + shlex.join(argv)
-    result = run_batch(
+    batch = partial(
+        run_batch,
         scenarios,
         args.reps,
         args.seed,
@@ -156,13 +172,12 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         command=command.strip(),
         progress=False if args.quiet else None,
     )
-    for f in result.failures:
-        print(
-            f"chunk failed: scenario {f['scenario']}, replications {f['replications'][0]}-"
-            f"{f['replications'][1]}, seed {f['seed']}: {f['error']}",
-            file=sys.stderr,
-        )
-    ts = read_timeseries(args.out)
+    if args.scheduler:
+        with dask_executor(args.scheduler) as (executor, slots):
+            result = batch(executor=executor, workers=slots)
+    else:
+        result = batch(workers=args.workers)
+    ts = read_timeseries(args.out, months=[DEADLINE_MONTH, *(sc.horizon for sc in scenarios)])
     table_ = headline_table(ts)
     table_.to_csv(args.out / "summary_table.csv", index=False)
     if not args.quiet:
@@ -235,9 +250,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "measures":
             return cmd_measures()
         return cmd_parameters(args.markdown)
-    except (ScenarioError, BatchConflict, InputError) as err:
+    except (ScenarioError, BatchConflict, ClusterError, InputError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenExecutor as err:
+        print(
+            f"error: a worker process died ({err}); finished chunks are kept; rerun the same "
+            "command to resume",
+            file=sys.stderr,
+        )
+        return EXIT_INCOMPLETE
     except BrokenPipeError:  # output piped into head and the like
         sys.stderr.close()
         return 0

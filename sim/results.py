@@ -3,19 +3,24 @@
 A run directory holds::
 
     OUT/manifest.json             what was run: scenarios (texts, digests), seed,
-                                  replications, chunk size, versions, command, times
+                                  replications, chunk size, code version, chunks done,
+                                  the pairing of replications, versions, command, times
     OUT/<table>/*.parquet         one part per (scenario, chunk) for each table of
                                   ``sim.tables.chunk_tables`` (e.g. timeseries)
 
-``pandas.read_parquet(OUT / "timeseries")`` reads the whole table.
+``pandas.read_parquet(OUT / "timeseries")`` (or DuckDB's
+``read_parquet('OUT/timeseries/*.parquet')``) reads the whole table. Temporary files
+start with "." and end with ".tmp", so neither reader ever sees a half-written part.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
@@ -23,12 +28,26 @@ from typing import Any
 import pandas as pd
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _umask()
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    The file gets the usual permissions (not the private ones of a temporary file),
+    so others can read a shared results directory.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o666 & ~UMASK)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -38,17 +57,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def atomic_write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """Write a DataFrame as Parquet, atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """A DataFrame as the bytes of a Parquet file (made where the chunk ran, written here)."""
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
 
 
 def code_version() -> str:
@@ -83,6 +96,7 @@ def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
     atomic_write_bytes(out / "manifest.json", text.encode("utf-8"))
 
 
-def read_timeseries(out: Path) -> pd.DataFrame:
-    """The whole time-series table of a run directory."""
-    return pd.read_parquet(out / "timeseries")
+def read_timeseries(out: Path, months: Iterable[int] | None = None) -> pd.DataFrame:
+    """The time-series table of a run directory, or only its rows at ``months``."""
+    filters = None if months is None else [("month", "in", sorted(set(months)))]
+    return pd.read_parquet(out / "timeseries", filters=filters)
