@@ -125,6 +125,15 @@ def financials(
     return {"value_added": va, "wages": wages, "ebit": ebit, "pretax": pretax, "net": net}
 
 
+def with_output_loss(fin: dict, lost: ArrayLike, tax_rate: float) -> dict[str, np.ndarray]:
+    """The month's accounts when ``lost`` value added is lost to disruption."""
+    va = fin["value_added"] - lost
+    ebit = fin["ebit"] - lost
+    pretax = fin["pretax"] - lost
+    net = pretax - tax_rate * np.maximum(pretax, 0.0)
+    return {**fin, "value_added": va, "ebit": ebit, "pretax": pretax, "net": net}
+
+
 def smooth(previous: ArrayLike, latest: ArrayLike, weight: float) -> np.ndarray:
     """Exponential smoothing: ``weight`` on the latest observation."""
     return (1.0 - weight) * np.asarray(previous) + weight * np.asarray(latest)

@@ -2,14 +2,17 @@
 
 The schedule of one month (the ODD process overview, docs/ODD.md):
 
-1. reform office: approve plans within capacity; complete reforms after the lag;
-   newly reformed firms adopt the scenario's governance, manager, pay and
-   incentive package (Task 1);
-2. stake market: listed offers are auctioned to private investors (Task 1);
-3. production: TFP moves toward its target, firms produce and book profit;
-4. managers of reformed firms are reviewed (能上能下);
-5. labour: quits, dismissals, hires, re-employment, wages (能进能出, 能增能减);
-6. the measures are recorded.
+1. reform office (Task 1): approve plans within capacity; complete reforms after the
+   lag; newly reformed firms adopt the governance, manager, pay and incentive package;
+2. restructuring (Task 3): departments decouple and ready firms move to investment
+   companies; same-industry firms merge; firms with no normal operation close;
+3. central and provincial SOEs (Task 2): hand-overs, retirees, cooperation projects;
+4. stake market (Task 1) under the supervision rules (Task 4), then tunnelling;
+5. production: TFP moves toward its target, firms produce and book profit;
+   dividends go to the companies, which reinvest in priority industries (Task 4);
+6. managers of reformed firms are reviewed (能上能下);
+7. labour: quits, dismissals, hires, re-employment, wages (能进能出, 能增能减);
+8. the measures are recorded.
 """
 
 from __future__ import annotations
@@ -23,16 +26,42 @@ from sim.production import demand_index, firm_financials, fundamentals, produce
 from sim.randomness import Draws, draw
 from sim.scenario import Scenario
 from sim.state import State, initial_state
-from sim.tasks import task1_governance, task1_labour, task1_mixed_ownership, task1_pace
+from sim.tasks import (
+    task1_governance,
+    task1_labour,
+    task1_mixed_ownership,
+    task1_pace,
+    task2_central_provincial,
+    task3_decoupling,
+    task4_investment_companies,
+)
+
+
+def begin_month(s: State) -> None:
+    """Reset the flows that tasks add to during a month."""
+    s.restructuring[:] = False
+    s.output_lost[:] = 0.0
+    s.layoffs[:] = 0
+    s.moved[:] = 0
 
 
 def step(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     """Advance every replication of ``s`` from month ``t - 1`` to month ``t``."""
+    begin_month(s)
     task1_pace.approve_plans(s, t, d, lv, c)
     new = task1_pace.complete_reforms(s, t, c)
+    s.restructuring |= new
     task1_governance.adopt_package(s, new, t, d, lv, c)
+    task3_decoupling.decouple_departments(s, t, d, lv, c)
+    task3_decoupling.consolidate(s, t, d, lv, c)
+    task3_decoupling.close_hopeless(s, t, d, lv, c)
+    task1_pace.record_completion(s, t, lv)
+    task2_central_provincial.hand_over_social_functions(s, t, d, lv, c)
+    task2_central_provincial.invest_cooperation_projects(s, t, lv, c)
     task1_mixed_ownership.run_market(s, t, d, lv, c, fundamentals(s, t, lv, c))
+    task4_investment_companies.tunnel(s, t, d, lv, c)
     produce(s, t, d, lv, c)
+    task4_investment_companies.reallocate_capital(s, lv)
     task1_governance.review_managers(s, t, d, lv, c)
     task1_labour.adjust_labour(s, t, d, lv, c)
     s.month = t
@@ -59,6 +88,8 @@ def trajectory(scenario: Scenario, seed: int, replications: range) -> Iterator[t
         "pay_cap": task1_governance.executive_pay_cap(s, lv),
     }
     ctx["initial_state_equity"] = measures.FORMULAS["state_equity"](s, ctx)
+    ctx["initial_employment"] = measures.FORMULAS["employment"](s, ctx)
+    ctx["levers"] = lv
     yield s, ctx
     for t in range(1, scenario.horizon + 1):
         step(s, t, d, lv, c)

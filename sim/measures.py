@@ -15,8 +15,9 @@ from importlib import resources
 import numpy as np
 
 from sim import behaviour as b
-from sim.population import IN_PLAN
+from sim.population import CENTRAL, IN_PLAN, MUNICIPAL, PRIORITY_INDUSTRY, PROVINCIAL
 from sim.state import State
+from sim.tasks.task1_pace import tasks_done
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,12 @@ def _city(x: np.ndarray) -> np.ndarray:
 
 def _count(mask: np.ndarray) -> np.ndarray:
     return mask.sum(axis=1).astype(float)
+
+
+def _city_mean(s: State, x: np.ndarray) -> np.ndarray:
+    """Mean over the city's own firms still operating."""
+    live = IN_PLAN & s.active
+    return np.where(live, x, 0.0).sum(axis=1) / live.sum(axis=1)
 
 
 @formula
@@ -106,27 +113,27 @@ def labour_productivity(s, ctx):
 
 @formula
 def loss_making_firms(s, ctx):
-    return _count(s.net_smoothed < 0)
+    return _count(s.active & (s.net_smoothed < 0))
 
 
 @formula
 def hopeless_loss_firms(s, ctx):
-    return _count(s.condition == 2)
+    return _count(s.active & (s.condition == 2))
 
 
 @formula
 def mixed_firms(s, ctx):
-    return _count(s.investor >= 0)
+    return _count(s.active & (s.investor >= 0))
 
 
 @formula
 def state_controlled_mixed(s, ctx):
-    return _count((s.investor >= 0) & (s.state_share >= 0.5))
+    return _count(s.active & (s.investor >= 0) & (s.state_share >= 0.5))
 
 
 @formula
 def state_minority_firms(s, ctx):
-    return _count((s.investor >= 0) & (s.state_share < 0.5))
+    return _count(s.active & (s.investor >= 0) & (s.state_share < 0.5))
 
 
 @formula
@@ -136,7 +143,7 @@ def private_capital_in(s, ctx):
 
 @formula
 def mean_state_share(s, ctx):
-    return _city(s.state_share) / IN_PLAN.sum()
+    return _city_mean(s, s.state_share)
 
 
 @formula
@@ -146,17 +153,17 @@ def soe_stakes_in_private(s, ctx):
 
 @formula
 def boards_built(s, ctx):
-    return _count(s.board)
+    return _count(s.active & s.board)
 
 
 @formula
 def market_selected_managers(s, ctx):
-    return _count(s.manager_market)
+    return _count(s.active & s.manager_market)
 
 
 @formula
 def equity_incentive_firms(s, ctx):
-    return _count(s.management_share > 0)
+    return _count(s.active & (s.management_share > 0))
 
 
 @formula
@@ -172,7 +179,7 @@ def exec_pay_ratio(s, ctx):
     ratio = b.exec_pay_ratio(
         s.pay_sensitivity, performance, ctx["pay_cap"], ctx["c"]["exec_pay_base_ratio"]
     )
-    return _city(ratio) / IN_PLAN.sum()
+    return _city_mean(s, ratio)
 
 
 @formula
@@ -222,13 +229,112 @@ def plans_approved(s, ctx):
 
 @formula
 def reform_completed_share(s, ctx):
-    return _count(s.reformed) / IN_PLAN.sum()
+    done, total = tasks_done(s, ctx["levers"])
+    return done / total if total else np.zeros(s.replications)
 
 
 @formula
 def deadline_met(s, ctx):
     done = s.completed_month
     return ((done > 0) & (done <= ctx["deadline"])).astype(float)
+
+
+@formula
+def departments_decoupled(s, ctx):
+    return s.department_decoupled.sum(axis=1).astype(float)
+
+
+@formula
+def firms_decoupled(s, ctx):
+    dept = np.clip(s.department, 0, None)
+    return _count(MUNICIPAL & np.take_along_axis(s.department_decoupled, dept, axis=1))
+
+
+@formula
+def firms_transferred(s, ctx):
+    return _count(s.company >= 0)
+
+
+@formula
+def firms_under_oversight(s, ctx):
+    return _count(s.active & s.oversight)
+
+
+@formula
+def firms_merged(s, ctx):
+    return _count(s.merged)
+
+
+@formula
+def firms_closed(s, ctx):
+    return _count(s.closed)
+
+
+@formula
+def layoffs(s, ctx):
+    return s.layoffs.sum(axis=1).astype(float)
+
+
+@formula
+def priority_industry_share(s, ctx):
+    held = np.where(IN_PLAN, s.state_share * np.maximum(s.equity, 0.0), 0.0)
+    return (held * PRIORITY_INDUSTRY[s.industry]).sum(axis=1) / held.sum(axis=1)
+
+
+@formula
+def company_budget(s, ctx):
+    return s.company_budget.sum(axis=1)
+
+
+@formula
+def state_assets_tunnelled(s, ctx):
+    return s.state_assets_tunnelled.copy()
+
+
+@formula
+def handovers_signed(s, ctx):
+    return _count(CENTRAL & (s.handover >= 1))
+
+
+@formula
+def handovers_completed(s, ctx):
+    return _count(CENTRAL & (s.handover == 2))
+
+
+@formula
+def provincial_socialised(s, ctx):
+    return _count(PROVINCIAL & s.socialised)
+
+
+@formula
+def social_burden_cost(s, ctx):
+    return np.where(CENTRAL | PROVINCIAL, s.burden * s.assets, 0.0).sum(axis=1) / 12.0
+
+
+@formula
+def social_burden_saved(s, ctx):
+    return s.social_burden_saved.copy()
+
+
+@formula
+def cooperation_investment(s, ctx):
+    return s.cooperation_investment.copy()
+
+
+@formula
+def fiscal_cost(s, ctx):
+    return s.fiscal_cost.copy()
+
+
+@formula
+def production_disruption(s, ctx):
+    lost = s.output_lost.sum(axis=1)
+    return lost / (s.value_added.sum(axis=1) + lost)
+
+
+@formula
+def stability_stress(s, ctx):
+    return s.unemployed / ctx["initial_employment"]
 
 
 def record(s: State, ctx: dict) -> np.ndarray:

@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-KINDS = ("settings", "levers", "uncertainties", "constants")
+KINDS = ("settings", "levers", "thresholds", "uncertainties", "constants")
 DISTRIBUTIONS = {
     "fixed": ("value",),
     "uniform": ("low", "high"),
@@ -115,6 +115,7 @@ def default_values() -> dict[str, Values]:
     return {
         "settings": Values({n: p.value for n, p in t["settings"].items()}),
         "levers": Values({n: p.value for n, p in t["levers"].items()}),
+        "thresholds": Values({n: p.value for n, p in t["thresholds"].items()}),
         "uncertainties": Values({n: dict(p.distribution) for n, p in t["uncertainties"].items()}),
         "constants": Values({n: p.value for n, p in t["constants"].items()}),
     }

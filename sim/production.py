@@ -3,9 +3,11 @@
 TFP moves toward a target (the firm's long-run level plus the effort and monitoring
 gains of its governance, managers, pay, incentives and owners) with common and
 idiosyncratic shocks. Value added, wages, depreciation, social burden, interest and
-tax give profit; profits are partly paid out and the rest retained (a share invested
-in stakes in private firms by reformed commercial firms); losses of wholly
-state-owned firms are partly subsidised, the rest borrowed.
+tax give profit; a firm restructured this month loses ``restructuring_output_loss`` of
+its value added. Profits are partly paid out (the state's dividends go to the
+holding investment company, if any) and the rest retained (a share invested in
+stakes in private firms by reformed commercial firms); losses of wholly
+state-owned firms are partly subsidised (a fiscal cost), the rest borrowed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sim import behaviour as b
 from sim.randomness import Draws
 from sim.state import State
 from sim.tasks.task1_governance import equity_form_effect, executive_pay_cap
+from sim.tasks.task4_investment_companies import collect_dividends
 
 WHOLLY_STATE = 1.0 - 1e-12
 
@@ -45,7 +48,8 @@ def tfp_target(s: State, lv: dict, c: dict) -> np.ndarray:
         response=s.uncertainty["incentive_response"][:, None],
         c=c,
     )
-    return s.log_tfp_base + uplift
+    managed = c["capital_management_effect"] * (s.company >= 0)
+    return s.log_tfp_base + uplift + managed
 
 
 def firm_financials(s: State, log_tfp: np.ndarray, demand: np.ndarray, c: dict) -> dict:
@@ -79,7 +83,11 @@ def produce(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
         + c["shock_sd_idiosyncratic"] * (d.idio_shock[:, t - 1])
     )
     s.log_tfp = b.tfp_step(s.log_tfp, tfp_target(s, lv, c), c["tfp_adjustment_speed"], shock)
-    book(s, firm_financials(s, s.log_tfp, demand, c), lv, c)
+    fin = firm_financials(s, s.log_tfp, demand, c)
+    lost = np.where(s.restructuring, c["restructuring_output_loss"] * fin["value_added"], 0.0)
+    s.output_lost += lost
+    fin = b.with_output_loss(fin, lost, c["tax_rate"])
+    book(s, fin, lv, c)
 
 
 def book(s: State, fin: dict, lv: dict, c: dict) -> None:
@@ -87,7 +95,8 @@ def book(s: State, fin: dict, lv: dict, c: dict) -> None:
     net = fin["net"]
     loss = np.maximum(-net, 0.0)
     subsidy = np.where(s.state_share >= WHOLLY_STATE, c["soft_budget_subsidy_share"] * loss, 0.0)
-    retained = (1.0 - c["payout_ratio"]) * np.maximum(net, 0.0)
+    dividends = c["payout_ratio"] * np.maximum(net, 0.0)
+    retained = np.maximum(net, 0.0) - dividends
     invests_out = s.reformed & (s.klass < 2)
     outward = np.where(invests_out, lv["outward_investment_rate"] * retained, 0.0)
     s.debt += loss - subsidy
@@ -97,7 +106,20 @@ def book(s: State, fin: dict, lv: dict, c: dict) -> None:
     s.ebit = fin["ebit"]
     s.net_profit = net
     s.subsidies = subsidy
-    roa = 12.0 * fin["ebit"] / s.total_assets
-    s.roa_smoothed = b.smooth(s.roa_smoothed, roa, c["roa_smoothing"])
-    s.net_smoothed = b.smooth(s.net_smoothed, net, c["roa_smoothing"])
+    collect_dividends(s, dividends)
+    s.fiscal_cost += subsidy.sum(axis=1)
+    update_performance(s, fin, c)
+
+
+def update_performance(s: State, fin: dict, c: dict) -> None:
+    """Smoothed ROA and profit, condition, and months spent hopeless-loss (active firms)."""
+    total = s.total_assets
+    roa = np.divide(12.0 * fin["ebit"], total, out=np.zeros_like(total), where=total > 0)
+    s.roa_smoothed = np.where(
+        s.active, b.smooth(s.roa_smoothed, roa, c["roa_smoothing"]), s.roa_smoothed
+    )
+    s.net_smoothed = np.where(
+        s.active, b.smooth(s.net_smoothed, fin["net"], c["roa_smoothing"]), 0.0
+    )
     s.condition = b.condition(s.roa_smoothed, c["hopeless_roa"], c["performing_roa"])
+    s.hopeless_months = np.where(s.active & (s.condition == 2), s.hopeless_months + 1, 0)

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from sim.parameters import table
-from sim.population import N_FIRMS, N_INDUSTRIES, draw_population
+from sim.population import N_DEPARTMENTS, N_FIRMS, N_INDUSTRIES, draw_population
 
 STREAMS = {
     "population": 0,
@@ -30,7 +30,12 @@ STREAMS = {
     "adoption": 4,
     "managers": 5,
     "labour": 6,
+    "decoupling": 7,
+    "closures": 8,
+    "supervision": 9,
+    "central_provincial": 10,
 }
+UNCERTAINTY_SLOTS = 64  # fixed, so adding an uncertainty never shifts another's draw
 
 
 def stream(seed: int, replication: int, name: str) -> np.random.Generator:
@@ -73,13 +78,21 @@ class Draws:
     adoption_u: np.ndarray  # (R, 4, N): board, market manager, equity incentive, outward
     ability_z: np.ndarray  # (R, T, N)
     labour_u: np.ndarray  # (R, T, 3, N): quits, dismissals, hires
-    city_u: np.ndarray  # (R, T, 2): capacity rounding, re-employment rounding
+    city_u: np.ndarray  # (R, T, 4): rounding of capacity, re-employment, decoupling, closures
+    department_order_u: np.ndarray  # (R, N_DEPARTMENTS)
+    company_tie_u: np.ndarray  # (R, N)
+    merge_u: np.ndarray  # (R, T, N)
+    closure_order_u: np.ndarray  # (R, T, N)
+    tunnel_u: np.ndarray  # (R, T, N)
+    collusion_u: np.ndarray  # (R, T, K)
+    handover_u: np.ndarray  # (R, T, N): signing, completion and socialisation hazards
+    project_u: np.ndarray  # (R, 4, P): size, start, host, realised
 
 
 def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws:
     """Draw everything for ``replications`` of a batch seeded with ``seed``."""
     n, k, m = N_FIRMS, int(constants["offers_per_month"]), int(constants["investor_slots"])
-    n_unc = len(table()["uncertainties"])
+    n_proj = int(constants["cooperation_projects"])
     parts: dict[str, list] = {}
 
     def add(name: str, value) -> None:
@@ -88,7 +101,7 @@ def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws
     for r in replications:
         add("population", draw_population(stream(seed, r, "population"), constants))
         g = stream(seed, r, "uncertainties")
-        add("uncertainty_u", g.random(n_unc))
+        add("uncertainty_u", g.random(UNCERTAINTY_SLOTS))
         add("industry_z", g.standard_normal(N_INDUSTRIES))
         g = stream(seed, r, "shocks")
         add("common_shock", g.standard_normal(horizon))
@@ -103,7 +116,18 @@ def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws
         add("ability_z", stream(seed, r, "managers").standard_normal((horizon, n)))
         g = stream(seed, r, "labour")
         add("labour_u", g.random((horizon, 3, n)))
-        add("city_u", g.random((horizon, 2)))
+        add("city_u", g.random((horizon, 4)))
+        g = stream(seed, r, "decoupling")
+        add("department_order_u", g.random(N_DEPARTMENTS))
+        add("company_tie_u", g.random(n))
+        add("merge_u", g.random((horizon, n)))
+        add("closure_order_u", stream(seed, r, "closures").random((horizon, n)))
+        g = stream(seed, r, "supervision")
+        add("tunnel_u", g.random((horizon, n)))
+        add("collusion_u", g.random((horizon, k)))
+        g = stream(seed, r, "central_provincial")
+        add("handover_u", g.random((horizon, n)))
+        add("project_u", g.random((4, n_proj)))
 
     pop = parts.pop("population")
     stacked = {name: np.stack(v) for name, v in parts.items()}

@@ -53,6 +53,7 @@ class Scenario:
     description: str
     settings: Values
     levers: Values
+    thresholds: Values
     uncertainties: Values
     constants: Values
     files: tuple[tuple[str, str], ...] = ()  # (path, text) of the file and its ancestors

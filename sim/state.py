@@ -11,7 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.population import IN_PLAN, INDUSTRY_GROUP, N_FIRMS, PILOTS
+from sim.population import (
+    CENTRAL,
+    INDUSTRY_GROUP,
+    N_DEPARTMENTS,
+    N_FIRMS,
+    PILOTS,
+    PROVINCIAL,
+)
 from sim.randomness import Draws, sample_law, sample_uncertainties
 
 PILOT = np.zeros(N_FIRMS, dtype=bool)
@@ -56,6 +63,15 @@ class State:
     net_smoothed: np.ndarray
     under_months: np.ndarray
     condition: np.ndarray
+    hopeless_months: np.ndarray
+    active: np.ndarray  # neither closed nor merged into another firm
+    closed: np.ndarray
+    merged: np.ndarray
+    company: np.ndarray  # investment company holding the state's equity; -1 = none
+    oversight: np.ndarray  # decoupled but not ready: supervisory-board oversight
+    handover: np.ndarray  # central SOEs' 三供一业: 0 unsigned, 1 signed, 2 completed
+    socialised: np.ndarray  # provincial SOEs: social functions and retirees handed over
+    burden0: np.ndarray
     # last month's flows ---------------------------------------------------- (R, N)
     value_added: np.ndarray
     ebit: np.ndarray
@@ -64,6 +80,10 @@ class State:
     hires: np.ndarray
     separations: np.ndarray
     dismissals: np.ndarray
+    layoffs: np.ndarray  # laid off at closures and mergers
+    moved: np.ndarray  # workers moved between firms by mergers
+    restructuring: np.ndarray  # restructured this month: output loss
+    output_lost: np.ndarray
     needed: np.ndarray
     # replication level ---------------------------------------------------------- (R,)
     uncertainty: dict[str, np.ndarray]
@@ -74,10 +94,20 @@ class State:
     investor_wants_control: np.ndarray  # (R, M)
     investor_group: np.ndarray  # (R, M): industry group, -1 for any
     investor_active: np.ndarray  # (R, M)
+    department_decoupled: np.ndarray  # (R, N_DEPARTMENTS)
+    company_budget: np.ndarray  # (R, company slots), 亿元
+    project_size: np.ndarray  # (R, P) cooperation projects, 亿元
+    project_start_u: np.ndarray  # (R, P) uniform: when, within the window, a project starts
+    project_host: np.ndarray  # (R, P) enterprise index
+    project_realised_u: np.ndarray  # (R, P) uniform: realised if below the realisation chance
     unemployed: np.ndarray
     reemployed: np.ndarray
     private_capital_in: np.ndarray
     state_assets_drained: np.ndarray
+    state_assets_tunnelled: np.ndarray
+    fiscal_cost: np.ndarray
+    cooperation_investment: np.ndarray
+    social_burden_saved: np.ndarray
     managers_replaced: np.ndarray
     plans_approved: np.ndarray
     completed_month: np.ndarray  # month every plan firm was reformed; 0 = not yet
@@ -121,7 +151,7 @@ def initial_state(draws: Draws, uncertainty_laws: dict, c: dict) -> State:
         industry=pop["industry"],
         department=pop["department"],
         handover_signed=pop["handover_signed"],
-        burden=pop["burden"],
+        burden=pop["burden"].copy(),
         plan_priority=pop["plan_priority"],
         needed0=pop["needed0"],
         log_tfp_base=pop["log_tfp_base"],
@@ -148,6 +178,15 @@ def initial_state(draws: Draws, uncertainty_laws: dict, c: dict) -> State:
         net_smoothed=zeros.copy(),
         under_months=izeros.copy(),
         condition=pop["initial_condition"].copy(),
+        hopeless_months=izeros.copy(),
+        active=np.ones((r, n), dtype=bool),
+        closed=false.copy(),
+        merged=false.copy(),
+        company=np.full((r, n), -1, dtype=np.int64),
+        oversight=false.copy(),
+        handover=pop["handover_signed"].astype(np.int8),
+        socialised=false.copy(),
+        burden0=pop["burden"].copy(),
         value_added=zeros.copy(),
         ebit=zeros.copy(),
         net_profit=zeros.copy(),
@@ -155,6 +194,10 @@ def initial_state(draws: Draws, uncertainty_laws: dict, c: dict) -> State:
         hires=izeros.copy(),
         separations=izeros.copy(),
         dismissals=izeros.copy(),
+        layoffs=izeros.copy(),
+        moved=izeros.copy(),
+        restructuring=false.copy(),
+        output_lost=zeros.copy(),
         needed=pop["needed0"].copy(),
         uncertainty=unc,
         industry_growth=growth,
@@ -181,14 +224,35 @@ def initial_state(draws: Draws, uncertainty_laws: dict, c: dict) -> State:
             focus < c["sector_focus_share"], np.floor(draws.investor_group_u * 5).astype(int), -1
         ),
         investor_active=np.arange(m)[None, :] < unc["investor_pool_size"][:, None],
+        department_decoupled=np.zeros((r, N_DEPARTMENTS), dtype=bool),
+        company_budget=np.zeros((r, int(c["company_slots"]))),
+        **cooperation_projects(draws.project_u, c),
         unemployed=np.zeros(r, dtype=np.int64),
         reemployed=np.zeros(r, dtype=np.int64),
         private_capital_in=np.zeros(r),
         state_assets_drained=np.zeros(r),
+        state_assets_tunnelled=np.zeros(r),
+        fiscal_cost=np.zeros(r),
+        cooperation_investment=np.zeros(r),
+        social_burden_saved=np.zeros(r),
         managers_replaced=np.zeros(r, dtype=np.int64),
         plans_approved=np.zeros(r, dtype=np.int64),
         completed_month=np.zeros(r, dtype=np.int64),
     )
 
 
-__all__ = ["IN_PLAN", "PILOT", "State", "initial_state"]
+def cooperation_projects(u: np.ndarray, c: dict) -> dict[str, np.ndarray]:
+    """The 52 signed projects: sizes summing to the report's total, start, host, realised."""
+    size_u, start_u, host_u, realised_u = u.transpose(1, 0, 2)
+    weight = np.exp(
+        sample_law(
+            {"distribution": "normal", "mean": 0.0, "sd": c["cooperation_size_log_sd"]}, size_u
+        )
+    )
+    hosts = np.flatnonzero(CENTRAL | PROVINCIAL)
+    return {
+        "project_size": c["cooperation_total"] * weight / weight.sum(axis=1, keepdims=True),
+        "project_start_u": start_u,
+        "project_host": hosts[np.floor(host_u * len(hosts)).astype(int)],
+        "project_realised_u": realised_u,
+    }

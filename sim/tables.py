@@ -4,6 +4,11 @@
 runner writes each table it returns as ``OUT/<name>/<part>.parquet``.
 
 * ``timeseries``: a row per (scenario, replication, month); a column per measure.
+* ``summary``: a row per (scenario, replication): every measure at month 18 (end-2023)
+  and at the horizon, the month the plan completed, whether the deadline was met,
+  and for each bottom line whether it was breached and its worst month.
+  Replication i of every scenario shares its random numbers, so rows with the same
+  ``replication`` are paired.
 """
 
 from __future__ import annotations
@@ -11,10 +16,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.bottom_lines import breaches
 from sim.measures import registry
 from sim.scenario import Scenario
 
-TABLES = ("timeseries",)
+TABLES = ("timeseries", "summary")
+DEADLINE_MONTH = 18  # December 2023
 
 
 def timeseries_frame(scenario: str, replications: range, values: np.ndarray) -> pd.DataFrame:
@@ -27,8 +34,29 @@ def timeseries_frame(scenario: str, replications: range, values: np.ndarray) -> 
     return frame
 
 
+def summary_frame(scenario: Scenario, replications: range, values: np.ndarray) -> pd.DataFrame:
+    """One row per replication: the values a policy team compares across scenarios."""
+    names = list(registry())
+    cols: dict[str, np.ndarray] = {}
+    for j, name in enumerate(names):
+        cols[f"{name}_m18"] = values[:, DEADLINE_MONTH, j]
+        cols[f"{name}_end"] = values[:, -1, j]
+    share = values[:, :, names.index("reform_completed_share")]
+    done = share >= 1.0
+    cols["completion_month"] = np.where(done.any(axis=1), np.argmax(done, axis=1), np.nan)
+    cols["deadline_met"] = values[:, -1, names.index("deadline_met")] > 0
+    cols.update(breaches(values, scenario.thresholds))
+    frame = pd.DataFrame(cols)
+    frame.insert(0, "replication", np.asarray(replications, dtype=np.int32))
+    frame.insert(0, "scenario", scenario.name)
+    return frame
+
+
 def chunk_tables(
     scenario: Scenario, replications: range, values: np.ndarray
 ) -> dict[str, pd.DataFrame]:
     """Every table of one chunk, keyed by its directory name under OUT."""
-    return {"timeseries": timeseries_frame(scenario.name, replications, values)}
+    return {
+        "timeseries": timeseries_frame(scenario.name, replications, values),
+        "summary": summary_frame(scenario, replications, values),
+    }

@@ -7,7 +7,7 @@ from sim.engine import trajectory
 from sim.population import IN_PLAN
 from tests.conftest import SEED, col, run, scenario
 
-SCENARIOS = ["baseline", "city_plan", "bold_mixed", "lockstep"]
+SCENARIOS = ["baseline", "city_plan", "bold_mixed", "lockstep", "fast_closures"]
 
 
 @pytest.fixture(scope="module", params=SCENARIOS)
@@ -40,9 +40,11 @@ def states(request):
         if (s.reformed & ~IN_PLAN).any():
             problems.append(f"month {t}: a firm outside the plan was reformed")
         if prev_workers is not None:
-            flow = prev_workers + s.hires - s.separations
+            flow = prev_workers + s.hires - s.separations - s.layoffs + s.moved
             if not (flow == s.workers).all():
-                problems.append(f"month {t}: workers != last month + hires - separations")
+                problems.append(
+                    f"month {t}: workers != last month + hires - separations - layoffs + moved"
+                )
         for name in ("assets", "debt", "log_tfp", "wage", "roa_smoothed", "value_added"):
             if not np.isfinite(getattr(s, name)).all():
                 problems.append(f"month {t}: {name} not finite")
@@ -61,10 +63,20 @@ def test_measures_finite_and_flows_add_up(name):
     v = run(name)
     assert np.isfinite(v).all()
     emp, hires, seps = col(v, "employment"), col(v, "hires"), col(v, "separations")
-    np.testing.assert_array_equal(emp[:, 1:], emp[:, :-1] + hires[:, 1:] - seps[:, 1:])
+    lay = col(v, "layoffs")
+    np.testing.assert_array_equal(emp[:, 1:], emp[:, :-1] + hires[:, 1:] - seps[:, 1:] - lay[:, 1:])
     unemp, dism, reemp = col(v, "unemployed"), col(v, "dismissals"), col(v, "reemployed")
-    np.testing.assert_array_equal(unemp[:, 1:], unemp[:, :-1] + dism[:, 1:] - reemp[:, 1:])
-    for share in ("mean_state_share", "reform_completed_share"):
+    np.testing.assert_array_equal(
+        unemp[:, 1:], unemp[:, :-1] + dism[:, 1:] + lay[:, 1:] - reemp[:, 1:]
+    )
+    for share in (
+        "mean_state_share",
+        "reform_completed_share",
+        "priority_industry_share",
+        "production_disruption",
+        "stability_stress",
+        "deadline_met",
+    ):
         assert ((col(v, share) >= 0) & (col(v, share) <= 1)).all()
     mixed = col(v, "mixed_firms")
     np.testing.assert_array_equal(

@@ -36,9 +36,24 @@ def test_every_lever_written_out_at_its_off_value_equals_the_baseline(tmp_path):
     assert np.array_equal(run(off), run("baseline"))
 
 
-def test_the_plan_without_capacity_is_the_baseline_bit_for_bit():
+TASK1_GROUPS = {
+    "pace",
+    "mixed_ownership",
+    "governance",
+    "managers",
+    "pay",
+    "equity_incentives",
+    "labour",
+}
+
+
+def test_the_task1_plan_without_capacity_is_the_baseline_bit_for_bit():
     """With no plan processed no firm is reformed, so no Task 1 lever may act at all."""
-    stalled = derive(scenario("city_plan"), "stalled", levers={"plans_per_month": 0.0})
+    plan = scenario("city_plan")
+    task1 = {n: plan.levers[n] for n, p in table()["levers"].items() if p.group in TASK1_GROUPS}
+    stalled = derive(baseline(), "stalled", levers={**task1, "plans_per_month": 0.0})
+    switched_on = [n for n, p in table()["levers"].items() if stalled.levers[n] != p.value]
+    assert len(switched_on) > 10
     assert np.array_equal(run(stalled), run("baseline"))
 
 

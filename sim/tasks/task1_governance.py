@@ -57,7 +57,7 @@ def review_managers(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     if not lv["replace_underperformers"]:
         return
     below = s.roa_smoothed < c["performing_roa"] - c["underperformance_gap"]
-    s.under_months = np.where(s.reformed & s.contract & below, s.under_months + 1, 0)
+    s.under_months = np.where(s.active & s.reformed & s.contract & below, s.under_months + 1, 0)
     replace = s.under_months >= c["underperformance_months"]
     market = d.adoption_u[:, MARKET_MANAGER] < lv["market_selected_share"]
     ability = new_manager_ability(market, d.ability_z[:, t - 1], c)

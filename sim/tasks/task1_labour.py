@@ -4,7 +4,9 @@ Every firm loses workers to quits and retirements. Unreformed firms keep their
 headcount (they replace every leaver and grow with demand), so redundancy persists.
 Reformed firms shed redundant staff at the scenario's speed and hire only the
 workers they need; the dismissed join the city's pool of unemployed, who are
-re-employed at the sampled annual rate, raised by re-employment support.
+re-employed at the sampled annual rate, raised by re-employment support; so are the
+workers laid off by closures and mergers (Task 3) this month. Resettlement and
+re-employment support are fiscal costs.
 Wages of reformed firms rise or fall with performance.
 """
 
@@ -34,11 +36,14 @@ def adjust_labour(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     s.hires = hires
     s.separations = quits + dismissed
     s.dismissals = dismissed
-    s.unemployed += dismissed.sum(axis=1)
+    laid_off = dismissed.sum(axis=1) + s.layoffs.sum(axis=1)
+    s.unemployed += laid_off
     rate = np.clip(s.uncertainty["reemployment_rate"] * (1.0 + lv["reemployment_support"]), 0, 1)
     s.reemployed = np.minimum(
         b.stochastic_round(s.unemployed * b.monthly_rate(rate), d.city_u[:, t - 1, 1]), s.unemployed
     )
     s.unemployed -= s.reemployed
+    support = lv["reemployment_support"] * c["reemployment_support_cost"] * s.unemployed
+    s.fiscal_cost += (laid_off * c["resettlement_cost"] + support) / b.YUAN_PER_YI
     flexibility = np.where(s.reformed, lv["wage_flexibility"], 0.0)
     s.wage = b.wage_level(c["wage"], flexibility, s.roa_smoothed - c["performing_roa"])

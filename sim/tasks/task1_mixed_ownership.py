@@ -17,6 +17,9 @@ deals close more often where the appraisal is low, and the state's share of the
 shortfall below fair value is recorded as state assets drained. The appraisal never
 falls below the liquidation value of book equity (``valuation_floor``); investors
 value on income alone, so a loss-maker's stake is worth nothing to them.
+
+Supervision (Task 4) cuts the appraisal error, slows listings, and lowers the chance
+and size of a collusive cut to the reserve price (which bypasses the floor).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sim import behaviour as b
 from sim.population import IN_PLAN
 from sim.randomness import Draws
 from sim.state import State
+from sim.tasks.task4_investment_companies import supervision_strength
 
 
 def stake_limits(s: State, lv: dict) -> np.ndarray:
@@ -50,9 +54,10 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict
     """List this month's offers and settle each by auction."""
     limit = stake_limits(s, lv)
     employee = lv["employee_stake"]
-    open_ = s.reformed & (s.investor < 0) & (limit > 0)
+    open_ = s.active & s.reformed & (s.investor < 0) & (limit > 0)
+    strength = supervision_strength(lv)
     u = d.listing_u[:, t - 1]
-    listed = open_ & (u < c["listing_rate"])
+    listed = open_ & (u < c["listing_rate"] * (1.0 - c["supervision_delay"] * strength))
     order = np.argsort(np.where(listed, u, 2.0), axis=1, kind="stable")[
         :, : int(c["offers_per_month"])
     ]
@@ -62,7 +67,9 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict
     rows = np.arange(s.replications)
     roe = expected_roe(s, fundamentals, c)
     cost_of_equity = s.uncertainty["interest_rate"] + c["equity_premium"]
-    sd = s.uncertainty["appraisal_error_sd"]
+    sd = s.uncertainty["appraisal_error_sd"] * (1.0 - c["supervision_appraisal_cut"] * strength)
+    collusion = c["underpricing_chance"] * (1.0 - strength)
+    collusive_cut = c["underpricing_discount"] * (1.0 - 0.5 * strength)
     for k in range(order.shape[1]):
         f = order[:, k]
         ok = valid[:, k]
@@ -76,7 +83,9 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict
         appraised = fair * np.exp(sd * d.appraisal_z[rows, t - 1, f] - 0.5 * sd**2)
         discount = 0.0 if lv["appraisal_floor"] else c["negotiated_discount"]
         issued = stake + employee
+        colluding = d.collusion_u[:, t - 1, k] < collusion
         reserve = b.stake_price(stake, appraised, issued) * (1.0 - discount)
+        reserve = reserve * np.where(colluding, 1.0 - collusive_cut, 1.0)
         signal = (
             roe[rows, f][:, None] + c["expected_synergy"] + c["signal_sd"] * d.signal_z[:, t - 1, k]
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.behaviour import effective_capacity, stochastic_round
-from sim.population import IN_PLAN
+from sim.population import IN_PLAN, N_DEPARTMENTS
 from sim.randomness import Draws
 from sim.state import PILOT, State
 
@@ -34,7 +34,7 @@ def class_start_months(lv: dict) -> np.ndarray:
 
 def approve_plans(s: State, t: int, d: Draws, lv: dict, c: dict) -> np.ndarray:
     """Approve this month's plans; return the newly approved firms (R, N)."""
-    waiting = IN_PLAN & (s.approved_month == 0)
+    waiting = IN_PLAN & s.active & (s.approved_month == 0)
     eligible = waiting & (class_start_months(lv)[s.klass] <= t)
     if lv["pilots_first"]:  # pilots' plans are drafted first, whatever their class
         eligible |= waiting & PILOT
@@ -61,6 +61,29 @@ def complete_reforms(s: State, t: int, c: dict) -> np.ndarray:
     done = (s.approved_month > 0) & (t >= s.approved_month + c["implementation_lag"])
     new = done & ~s.reformed
     s.reformed |= done
-    finished = (s.completed_month == 0) & (s.reformed | ~IN_PLAN).all(axis=1)
-    s.completed_month[finished] = t
     return new
+
+
+def tasks_done(s: State, lv: dict) -> tuple[np.ndarray, int]:
+    """Reform tasks completed (R,) and the number in the plan.
+
+    The plan's tasks are the classified reform of every municipal and county firm
+    (done when reformed, merged or closed) and, when the scenario decouples, the
+    decoupling of each of the 34 departments.
+    """
+    done = np.zeros(s.replications, dtype=np.int64)
+    total = 0
+    if lv["plans_per_month"] > 0:
+        done += (IN_PLAN & (s.reformed | ~s.active)).sum(axis=1)
+        total += int(IN_PLAN.sum())
+    if lv["investment_companies"] > 0 and lv["departments_per_month"] > 0:
+        done += s.department_decoupled.sum(axis=1)
+        total += N_DEPARTMENTS
+    return done, total
+
+
+def record_completion(s: State, t: int, lv: dict) -> None:
+    """Remember the month the last task of the plan was completed."""
+    done, total = tasks_done(s, lv)
+    finished = (s.completed_month == 0) & (total > 0) & (done == total)
+    s.completed_month[finished] = t

@@ -1,0 +1,256 @@
+"""Tasks 2-4 and the bottom lines: MODEL.md's directions and conservation of money and people."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.engine import simulate, trajectory
+from sim.scenario import derive
+from sim.tables import summary_frame
+from sim.tasks import task3_decoupling
+from tests.conftest import SEED, assert_greater, col, run, scenario
+
+END = -1
+DEADLINE = 18
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return scenario("city_plan")
+
+
+def variant(base, name, **levers):
+    return run(derive(base, name, levers=levers))
+
+
+# ---------------------------------------------------------------- directions
+def test_weaker_supervision_drains_more_state_assets():
+    weak, strong = run("weak_supervision"), run("city_plan")
+    assert_greater(
+        col(weak, "state_assets_drained")[:, END],
+        col(strong, "state_assets_drained")[:, END],
+        "drain",
+    )
+    assert_greater(
+        col(weak, "state_assets_tunnelled")[:, END],
+        col(strong, "state_assets_tunnelled")[:, END],
+        "tunnel",
+    )
+
+
+def test_supervision_slows_deals(plan):
+    loose = variant(
+        plan, "loose", rules_before=False, monitoring_during=False, accountability_after=False
+    )
+    assert_greater(
+        col(loose, "mixed_firms")[:, DEADLINE],
+        col(run(plan), "mixed_firms")[:, DEADLINE],
+        "deals by m18",
+    )
+
+
+def test_closing_hopeless_firms_raises_survivors_roa_and_layoffs(plan):
+    none = variant(plan, "no_closures", closures_per_month=0.0)
+    fast = run("fast_closures")
+    assert_greater(col(fast, "roa")[:, END], col(none, "roa")[:, END], "ROA of survivors")
+    assert_greater(col(fast, "layoffs").sum(axis=1), col(none, "layoffs").sum(axis=1), "layoffs")
+    assert_greater(
+        col(none, "hopeless_loss_firms")[:, END],
+        col(fast, "hopeless_loss_firms")[:, END],
+        "zombies",
+    )
+    assert (col(none, "firms_closed") == 0).all()
+
+
+def test_completed_handovers_lower_the_recurring_cost(plan):
+    slow = variant(plan, "no_signing", handover_signing_rate=0.0)
+    done = col(run(plan), "handovers_completed")[:, END], col(slow, "handovers_completed")[:, END]
+    assert_greater(*done, "hand-overs completed")
+    assert_greater(
+        col(slow, "social_burden_cost")[:, END],
+        col(run(plan), "social_burden_cost")[:, END],
+        "cost",
+    )
+    assert_greater(
+        col(run(plan), "social_burden_saved")[:, END],
+        col(slow, "social_burden_saved")[:, END],
+        "saved",
+    )
+
+
+def test_handovers_follow_an_s_curve():
+    """Among the central SOEs unsigned at the start, completions a month first rise and
+    then fall: the cumulative count is an S-curve (stylized fact 8)."""
+    counts = []
+    for s, _ in trajectory(scenario("city_plan"), SEED, range(100)):
+        counts.append(((s.handover == 2) & ~s.handover_signed).sum(axis=1))
+    per_month = np.diff(np.array(counts).T, axis=1)
+    peak = int(np.argmax(per_month.mean(axis=0)))
+    assert 0 < peak < per_month.shape[1] - 1
+    assert_greater(per_month[:, peak], per_month[:, 0], "rise before the peak")
+    assert_greater(per_month[:, peak], per_month[:, -1], "fall after the peak")
+
+
+def test_cooperation_support_adds_investment_output_and_jobs(plan):
+    none, full = (
+        variant(plan, "no_support", cooperation_support=0.0),
+        variant(plan, "support", cooperation_support=1.0),
+    )
+    for m in ("cooperation_investment", "output", "employment"):
+        assert_greater(col(full, m)[:, DEADLINE], col(none, m)[:, DEADLINE], m)
+
+
+def test_investment_companies_raise_productivity_and_steer_capital_to_priority_industries(plan):
+    keep = run("no_investment_companies")
+    assert (col(keep, "firms_transferred") == 0).all() and (col(keep, "firms_merged") == 0).all()
+    assert_greater(col(run(plan), "tfp")[:, END], col(keep, "tfp")[:, END], "TFP under 管资本")
+    idle = variant(plan, "idle", priority_reallocation_rate=0.0)
+    assert_greater(
+        col(run(plan), "priority_industry_share")[:, END],
+        col(idle, "priority_industry_share")[:, END],
+        "priority",
+    )
+
+
+def test_less_capacity_lowers_the_chance_of_meeting_the_deadline(plan):
+    cut = variant(plan, "cut", plans_per_month=12.0)
+    assert_greater(
+        col(run(plan), "deadline_met")[:, END], col(cut, "deadline_met")[:, END], "deadline met"
+    )
+
+
+def test_consolidation_merges_with_layoffs(plan):
+    merged = col(run(plan), "firms_merged")[:, END]
+    off = variant(plan, "no_mergers", consolidation=False)
+    assert_greater(merged, col(off, "firms_merged")[:, END], "mergers")
+
+
+# ---------------------------------------------------------------- conservation
+def test_a_transfer_moves_the_same_state_equity(monkeypatch):
+    original = task3_decoupling.decouple_departments
+    moved = []
+
+    def audited(s, t, d, lv, c):
+        before = (s.state_share * s.equity).copy(), s.company.copy()
+        original(s, t, d, lv, c)
+        np.testing.assert_array_equal(s.state_share * s.equity, before[0])
+        moved.append(int(((s.company >= 0) & (before[1] < 0)).sum()))
+
+    monkeypatch.setattr(task3_decoupling, "decouple_departments", audited)
+    for _ in trajectory(scenario("city_plan"), SEED, range(20)):
+        pass
+    assert sum(moved) > 0
+
+
+def test_closures_and_mergers_conserve_money_and_people(monkeypatch):
+    close, merge = task3_decoupling.close_hopeless, task3_decoupling.consolidate
+    seen = {"closed": 0, "merged": 0}
+
+    def audited_close(s, t, d, lv, c):
+        before = {
+            k: getattr(s, k).copy()
+            for k in ("assets", "outward", "company_budget", "active", "workers")
+        }
+        close(s, t, d, lv, c)
+        new = before["active"] & s.closed
+        recovered = (s.company_budget - before["company_budget"]).sum()
+        assert recovered <= (before["assets"] + before["outward"])[new].sum() + 1e-9
+        assert (s.layoffs[new] == before["workers"][new]).all()
+        seen["closed"] += int(new.sum())
+
+    def audited_merge(s, t, d, lv, c):
+        before = {k: getattr(s, k).copy() for k in ("assets", "debt", "workers", "layoffs")}
+        merge(s, t, d, lv, c)
+        np.testing.assert_allclose(s.assets.sum(axis=1), before["assets"].sum(axis=1), rtol=1e-12)
+        np.testing.assert_allclose(s.debt.sum(axis=1), before["debt"].sum(axis=1), rtol=1e-12)
+        laid = (s.layoffs - before["layoffs"]).sum(axis=1)
+        np.testing.assert_array_equal(s.workers.sum(axis=1) + laid, before["workers"].sum(axis=1))
+        seen["merged"] += int(laid.size and (s.merged.sum()))
+
+    monkeypatch.setattr(task3_decoupling, "close_hopeless", audited_close)
+    monkeypatch.setattr(task3_decoupling, "consolidate", audited_merge)
+    previous = None
+    for s, _ in trajectory(scenario("fast_closures"), SEED, range(20)):
+        if previous is not None:
+            gone = ~s.active
+            assert (s.value_added[gone] == 0).all() and (s.workers[gone] == 0).all()
+            assert (s.net_profit[gone] == 0).all(), "a closed firm still makes losses"
+        previous = s
+    assert seen["closed"] > 0 and seen["merged"] > 0
+
+
+@pytest.mark.parametrize("name", ["fast_closures", "city_plan"])
+def test_every_laid_off_worker_is_unemployed_or_reemployed(name):
+    v = run(name)
+    unemp = col(v, "unemployed")
+    inflow = col(v, "dismissals") + col(v, "layoffs")
+    np.testing.assert_array_equal(
+        unemp[:, 1:], unemp[:, :-1] + inflow[:, 1:] - col(v, "reemployed")[:, 1:]
+    )
+    emp = col(v, "employment")
+    np.testing.assert_array_equal(
+        emp[:, 1:],
+        emp[:, :-1]
+        + col(v, "hires")[:, 1:]
+        - col(v, "separations")[:, 1:]
+        - col(v, "layoffs")[:, 1:],
+    )
+
+
+def test_levers_that_need_a_plan_act_only_with_it():
+    """With every task's activating lever off, the city plan's other settings change nothing."""
+    dormant = derive(
+        scenario("city_plan"),
+        "dormant",
+        levers={
+            "plans_per_month": 0.0,
+            "investment_companies": 0,
+            "closures_per_month": 0.0,
+            "handover_signing_rate": 0.0,
+            "handover_city_subsidy": 0.0,
+            "retiree_socialisation_rate": 0.0,
+            "cooperation_support": 0.0,
+            "rules_before": False,
+            "monitoring_during": False,
+            "accountability_after": False,
+            "priority_reallocation_rate": 0.0,
+        },
+    )
+    assert np.array_equal(run(dormant), run("baseline"))
+
+
+# ---------------------------------------------------------------- bottom lines and summary
+def test_summary_rows_match_the_timeseries_and_thresholds():
+    sc = scenario("weak_supervision")
+    values = simulate(sc, SEED, range(30))
+    table = summary_frame(sc, range(30), values)
+    assert len(table) == 30 and list(table.columns[:2]) == ["scenario", "replication"]
+    np.testing.assert_array_equal(
+        table["state_assets_drained_end"], col(values, "state_assets_drained")[:, END]
+    )
+    np.testing.assert_array_equal(table["mixed_firms_m18"], col(values, "mixed_firms")[:, DEADLINE])
+    limit = sc.thresholds["drain_max"]
+    np.testing.assert_array_equal(
+        table["breach_state_assets"], col(values, "state_assets_drained")[:, END] > limit
+    )
+    stress = col(values, "stability_stress")
+    np.testing.assert_array_equal(
+        table["breach_stability"], (stress > sc.thresholds["stress_max"]).any(axis=1)
+    )
+    np.testing.assert_array_equal(table["worst_month_stability"], np.argmax(stress, axis=1))
+    share = col(values, "reform_completed_share")
+    first = pd.Series(
+        [np.flatnonzero(row >= 1)[0] if (row >= 1).any() else np.nan for row in share]
+    )
+    np.testing.assert_array_equal(table["completion_month"], first)
+    np.testing.assert_array_equal(table["deadline_met"], first <= sc.levers["deadline_month"])
+
+
+def test_weak_supervision_breaches_the_state_asset_line_more_often():
+    weak = summary_frame(scenario("weak_supervision"), range(100), run("weak_supervision"))
+    strong = summary_frame(scenario("city_plan"), range(100), run("city_plan"))
+    assert_greater(
+        weak["breach_state_assets"].astype(float),
+        strong["breach_state_assets"].astype(float),
+        "breach",
+    )
