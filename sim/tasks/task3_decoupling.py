@@ -44,8 +44,9 @@ def decouple_departments(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     released = MUNICIPAL & np.take_along_axis(s.department_decoupled, dept, axis=1) & s.active
     waiting = released & (s.company < 0)
     ready = waiting & (s.condition < 2) & (s.debt < c["readiness_debt_ratio"] * s.total_assets)
-    target = match_company(s, d, int(lv["investment_companies"]), c)
-    s.company = np.where(ready, target, s.company)
+    if ready.any():
+        target = match_company(s, d, int(lv["investment_companies"]), c)
+        s.company = np.where(ready, target, s.company)
     s.oversight = waiting & ~ready
     s.restructuring |= ready
 
