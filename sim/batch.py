@@ -156,8 +156,8 @@ def prepare_output(out: Path, identity: dict, overwrite: bool) -> None:
         (out / "manifest.json").unlink(missing_ok=True)
     elif old is None and out.exists() and any(out.iterdir()):
         raise BatchConflict(f"{out}: exists and is not a results directory; choose another --out")
-    for sub in TABLES:
-        for tmp in (out / sub).glob(".*.tmp"):
+    for folder in (out, *(out / sub for sub in TABLES)):
+        for tmp in folder.glob(".*.tmp"):
             tmp.unlink(missing_ok=True)
 
 

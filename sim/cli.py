@@ -177,11 +177,13 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
             result = batch(executor=executor, workers=slots)
     else:
         result = batch(workers=args.workers)
-    ts = read_timeseries(args.out, months=[DEADLINE_MONTH, *(sc.horizon for sc in scenarios)])
-    table_ = headline_table(ts)
-    table_.to_csv(args.out / "summary_table.csv", index=False)
-    if not args.quiet:
-        print(format_table(table_, int(ts["month"].max())))
+    if result.chunks_run + result.chunks_reused:  # the table needs at least one part
+        months = [DEADLINE_MONTH, *(sc.horizon for sc in scenarios)]
+        ts = read_timeseries(args.out, months=months)
+        table_ = headline_table(ts)
+        table_.to_csv(args.out / "summary_table.csv", index=False)
+        if not args.quiet:
+            print(format_table(table_, int(ts["month"].max())))
     print(f"results: {args.out} ({result.chunks_run} chunks run, {result.chunks_reused} reused)")
     if not result.complete:
         print(

@@ -208,12 +208,19 @@ def test_a_failing_chunk_is_reported_the_others_kept_and_a_rerun_completes(
     assert_same_results(reference, out)
 
 
-def test_the_cli_exits_3_when_a_chunk_fails(files, tmp_path, monkeypatch, capsys):
+def fail_every_chunk(scenario: Scenario, seed: int, replications: range) -> dict:
+    raise ValueError("planted failure")
+
+
+def test_the_cli_exits_3_when_chunks_fail(files, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(cli, "run_batch", partial(run_batch, runner=fail_second_baseline_chunk))
     assert cli.main(cli_args(files, tmp_path / "o", "--quiet")) == cli.EXIT_INCOMPLETE
     err = capsys.readouterr().err
     assert f"scenario baseline, replications 50-99, seed {SEED}" in err
     assert "batch incomplete: 1 chunk(s) failed" in err
+    monkeypatch.setattr(cli, "run_batch", partial(run_batch, runner=fail_every_chunk))
+    assert cli.main(cli_args(files, tmp_path / "none", "--quiet")) == cli.EXIT_INCOMPLETE
+    assert f"batch incomplete: {CHUNKS} chunk(s) failed" in capsys.readouterr().err
 
 
 def test_common_random_numbers_shrink_the_error_of_scenario_differences(
