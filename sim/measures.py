@@ -66,7 +66,8 @@ def _city_mean(s: State, x: np.ndarray) -> np.ndarray:
 
 @formula
 def state_equity(s, ctx):
-    return _city(s.state_share * s.equity)
+    """State equity in the city's firms plus the investment companies' unspent budgets."""
+    return _city(s.state_share * s.equity) + s.company_budget.sum(axis=1)
 
 
 @formula

@@ -78,9 +78,11 @@ class Draws:
     adoption_u: np.ndarray  # (R, 4, N): board, market manager, equity incentive, outward
     ability_z: np.ndarray  # (R, T, N)
     labour_u: np.ndarray  # (R, T, 3, N): quits, dismissals, hires
-    city_u: np.ndarray  # (R, T, 4): rounding of capacity, re-employment, decoupling, closures
+    city_u: np.ndarray  # (R, T, 2): rounding of capacity and of re-employment
     department_order_u: np.ndarray  # (R, N_DEPARTMENTS)
     company_tie_u: np.ndarray  # (R, N)
+    decoupling_round_u: np.ndarray  # (R, T)
+    closure_round_u: np.ndarray  # (R, T)
     merge_u: np.ndarray  # (R, T, N)
     closure_order_u: np.ndarray  # (R, T, N)
     tunnel_u: np.ndarray  # (R, T, N)
@@ -116,12 +118,15 @@ def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws
         add("ability_z", stream(seed, r, "managers").standard_normal((horizon, n)))
         g = stream(seed, r, "labour")
         add("labour_u", g.random((horizon, 3, n)))
-        add("city_u", g.random((horizon, 4)))
+        add("city_u", g.random((horizon, 2)))
         g = stream(seed, r, "decoupling")
         add("department_order_u", g.random(N_DEPARTMENTS))
         add("company_tie_u", g.random(n))
         add("merge_u", g.random((horizon, n)))
-        add("closure_order_u", stream(seed, r, "closures").random((horizon, n)))
+        add("decoupling_round_u", g.random(horizon))
+        g = stream(seed, r, "closures")
+        add("closure_order_u", g.random((horizon, n)))
+        add("closure_round_u", g.random(horizon))
         g = stream(seed, r, "supervision")
         add("tunnel_u", g.random((horizon, n)))
         add("collusion_u", g.random((horizon, k)))

@@ -35,7 +35,9 @@ class State:
     industry: np.ndarray
     department: np.ndarray
     handover_signed: np.ndarray
-    burden: np.ndarray
+    burden: (
+        np.ndarray
+    )  # social-function and overhead cost, share of assets a year; merger savings lower it
     plan_priority: np.ndarray
     needed0: np.ndarray
     log_tfp_base: np.ndarray

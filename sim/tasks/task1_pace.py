@@ -58,7 +58,7 @@ def approve_plans(s: State, t: int, d: Draws, lv: dict, c: dict) -> np.ndarray:
 
 def complete_reforms(s: State, t: int, c: dict) -> np.ndarray:
     """Mark reforms complete after the implementation lag; return the newly completed."""
-    done = (s.approved_month > 0) & (t >= s.approved_month + c["implementation_lag"])
+    done = s.active & (s.approved_month > 0) & (t >= s.approved_month + c["implementation_lag"])
     new = done & ~s.reformed
     s.reformed |= done
     return new

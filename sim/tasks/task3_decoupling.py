@@ -14,8 +14,9 @@
   absorbed workers is laid off, and overheads fall (``merger_cost_saving``).
 * Closure: municipal and county firms hopeless-loss for ``closure_months`` are
   closed at ``closures_per_month``: they stop producing and employing, part of their
-  assets is recovered (creditors first, the owners get any rest), their workers are
-  laid off and the state's equity in them is written off.
+  assets is recovered (creditors first; the state's share of any rest goes to the
+  holding company), their workers are laid off and the state's equity in them is
+  written off.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from sim.state import State
 from sim.tasks.task4_investment_companies import credit_owners, match_company
 
 WHOLLY_STATE = 1.0 - 1e-12
-DECOUPLING, CLOSURES = 2, 3  # columns of Draws.city_u
 
 
 def decouple_departments(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
@@ -37,7 +37,7 @@ def decouple_departments(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     if lv["investment_companies"] < 1 or t < lv["decoupling_start_month"]:
         return
     done = s.department_decoupled.sum(axis=1)
-    new = b.stochastic_round(lv["departments_per_month"], d.city_u[:, t - 1, DECOUPLING])
+    new = b.stochastic_round(lv["departments_per_month"], d.decoupling_round_u[:, t - 1])
     rank = np.argsort(np.argsort(d.department_order_u, axis=1), axis=1)
     s.department_decoupled |= rank < np.minimum(done + new, N_DEPARTMENTS)[:, None]
     dept = np.clip(s.department, 0, None)
@@ -113,7 +113,7 @@ def close_hopeless(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     if lv["closures_per_month"] <= 0:
         return
     candidate = IN_PLAN & s.active & (s.hopeless_months >= lv["closure_months"])
-    n = b.stochastic_round(lv["closures_per_month"], d.city_u[:, t - 1, CLOSURES])
+    n = b.stochastic_round(lv["closures_per_month"], d.closure_round_u[:, t - 1])
     key = np.where(candidate, d.closure_order_u[:, t - 1], np.inf)
     rank = np.argsort(np.argsort(key, axis=1), axis=1)
     close = candidate & (rank < n[:, None])

@@ -52,7 +52,10 @@ def match_company(s: State, d: Draws, n_companies: int, c: dict) -> np.ndarray:
 
 
 def credit_owners(s: State, r: np.ndarray, f: np.ndarray, amount: np.ndarray) -> None:
-    """Pay the state's part of ``amount`` to the holding company (or the city treasury)."""
+    """Pay the state's part of ``amount`` to the holding company's budget.
+
+    Firms not held by a company pay the state's part to the city treasury, which the
+    model does not track; private owners' parts leave the model too."""
     held = s.company[r, f] >= 0
     np.add.at(
         s.company_budget, (r[held], s.company[r, f][held]), (s.state_share[r, f] * amount)[held]
