@@ -1,0 +1,209 @@
+"""The scenario comparison and the HTML report, on a small real batch.
+
+The batch: a 24-month baseline, the city's plan and fast closures, 40 replications
+each, run through ``sim.batch.run_batch``. The browser test drives Debian's Chromium
+through Playwright with the network blocked; it fails (never skips) without them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import t as student_t
+
+from sim.batch import run_batch
+from sim.cli import build_parser
+from sim.measures import headline, registry
+from sim.report.cli import add_commands, run_command
+from sim.report.compare import (
+    GOOD_DIRECTION,
+    ReportError,
+    comparison_table,
+    format_comparison,
+    interval,
+    load_results,
+)
+from sim.report.html import TEXT, scenario_thresholds, write_report
+from sim.scenario import load
+from tests.conftest import SCENARIOS, SEED
+
+REPS = 40
+HORIZON = 24
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+BASELINE = f"""title = "Baseline, {HORIZON} months"
+title_zh = "基准情景（{HORIZON}个月）"
+
+[settings]
+horizon_months = {HORIZON}
+"""
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished batch: scenario files copied beside a short baseline, then run."""
+    folder = tmp_path_factory.mktemp("scenarios")
+    (folder / "baseline.toml").write_text(BASELINE, encoding="utf-8")
+    for name in ("city_plan", "fast_closures"):
+        text = (SCENARIOS / f"{name}.toml").read_text(encoding="utf-8")
+        (folder / f"{name}.toml").write_text(text, encoding="utf-8")
+    scenarios = [load(folder / f"{n}.toml") for n in ("baseline", "city_plan", "fast_closures")]
+    out = tmp_path_factory.mktemp("batch") / "out"
+    result = run_batch(scenarios, REPS, SEED, out, command="pytest report batch", progress=False)
+    assert result.complete
+    return out
+
+
+def test_every_headline_measure_has_a_good_direction() -> None:
+    assert set(headline()) <= set(GOOD_DIRECTION)
+
+
+@pytest.mark.parametrize(("measure", "better"), [("state_equity", 1), ("unemployed", -1)])
+def test_headline_numbers_equal_those_computed_from_the_parquet(
+    batch: Path, measure: str, better: int
+) -> None:
+    results = load_results(batch)
+    table = comparison_table(results)
+    text = format_comparison(results, table)
+    ts = pd.read_parquet(batch / "timeseries")
+    for at, month in (("deadline", 18), ("horizon", HORIZON)):
+        wide = ts[ts["month"] == month].pivot(index="replication", columns="scenario")[measure]
+        base = wide["baseline"].to_numpy()
+        for scenario in ("baseline", "city_plan", "fast_closures"):
+            row = table[
+                (table["measure"] == measure)
+                & (table["scenario"] == scenario)
+                & (table["at"] == at)
+            ].iloc[0]
+            x = wide[scenario].to_numpy()
+            assert len(x) == REPS
+            assert row["median"] == pytest.approx(np.median(x))
+            assert row["p05"] == pytest.approx(np.quantile(x, 0.05))
+            assert row["p95"] == pytest.approx(np.quantile(x, 0.95))
+            assert interval(row["median"], row["p05"], row["p95"]) in text
+            if scenario == "baseline":
+                assert np.isnan(
+                    row[["diff_mean", "diff_low", "diff_high", "p_better"]].astype(float)
+                ).all()
+                continue
+            d = x - base  # paired by replication
+            half = student_t.ppf(0.975, REPS - 1) * d.std(ddof=1) / np.sqrt(REPS)
+            assert row["pairs"] == REPS
+            assert row["diff_mean"] == pytest.approx(d.mean())
+            assert row["diff_low"] == pytest.approx(d.mean() - half)
+            assert row["diff_high"] == pytest.approx(d.mean() + half)
+            assert row["p_better"] == pytest.approx(np.mean(better * d > 0))
+
+
+def test_thresholds_are_reread_from_the_manifest_and_checked_against_digests(
+    batch: Path,
+) -> None:
+    results = load_results(batch)
+    manifest = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))
+    expected = {
+        name: dict(load(Path(next(iter(files)))).thresholds)
+        for name, files in manifest["scenario_files"].items()
+    }
+    assert scenario_thresholds(results) == expected
+    changed = json.loads(json.dumps(manifest))
+    files = changed["scenario_files"]["fast_closures"]
+    first = next(iter(files))
+    files[first] = files[first].replace("closure_months = 6", "closure_months = 7")
+    stale = scenario_thresholds(dataclasses.replace(results, manifest=changed))
+    assert stale["fast_closures"] is None and stale["city_plan"] == expected["city_plan"]
+
+
+def test_bad_input_is_one_line_naming_what_is_allowed(batch: Path, tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="no such results directory") as err:
+        write_report(tmp_path / "missing")
+    assert isinstance(err.value, ValueError) and "\n" not in str(err.value)
+    with pytest.raises(ReportError, match="timeseries: no Parquet parts"):
+        load_results(tmp_path)
+    with pytest.raises(ReportError, match="allowed: baseline, city_plan, fast_closures"):
+        load_results(batch, baseline="city")
+    with pytest.raises(ReportError, match="allowed: en, zh"):
+        write_report(batch, lang="fr", output=tmp_path / "r.html")
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    add_commands(sub)
+    return parser.parse_args(argv)
+
+
+def test_cli_commands(batch: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert run_command(parse(["compare", str(batch), "--baseline", "city_plan"])) == 0
+    shown = capsys.readouterr().out
+    assert "Baseline: city_plan." in shown and registry()["state_equity"].en in shown
+    target = tmp_path / "sub" / "r.html"
+    assert run_command(parse(["report", str(batch), "--lang", "zh", "--output", str(target)])) == 0
+    assert capsys.readouterr().out.strip() == str(target) and target.is_file()
+    assert run_command(parse(["measures"])) is None
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_renders_offline_in_chromium(batch: Path, tmp_path: Path, lang: str) -> None:
+    try:
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the browser test needs Playwright: pip install -e '.[test]'")
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (Debian package)")
+    report = write_report(batch, lang=lang, output=tmp_path / f"report_{lang}.html")
+    source = report.read_text(encoding="utf-8")
+    declared = source.count('class="plotly-graph-div"')
+    assert declared >= 15
+    remote = re.search(r"""src=["']?(https?:)?//[^"' >]*""", source)
+    assert remote is None, f"the report loads a remote file: {remote.group()}"
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            offline=True,
+        )
+        try:
+            page = context.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on(
+                "request", lambda r: None if r.url.startswith("file:") else requests.append(r.url)
+            )
+            page.goto(report.as_uri(), wait_until="load")
+            rendered = (
+                "[...document.querySelectorAll('.js-plotly-plot')]"
+                ".filter(d => d.querySelector('svg.main-svg') && d.data.length > 0).length"
+            )
+            with contextlib.suppress(PlaywrightTimeout):  # the count below says what is missing
+                page.wait_for_function(f"{rendered} >= {declared}", timeout=15_000)
+            plots = page.evaluate(rendered)
+            body = page.inner_text("body")
+            html_lang = page.get_attribute("html", "lang")
+        finally:
+            context.close()
+    assert plots == declared, f"{plots} of {declared} plots rendered; console errors: {errors}"
+    assert not errors, f"console errors: {errors}"
+    assert not requests, f"the report asked the network for: {requests}"
+    assert TEXT[lang]["headline"] in body
+    assert getattr(registry()["state_equity"], lang) in body
+    assert html_lang == ("zh-CN" if lang == "zh" else "en")
