@@ -20,9 +20,11 @@ recorded; the others still run.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import shutil
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -202,16 +204,29 @@ class InlineExecutor(Executor):
         return future
 
 
+def init_worker(parent: int) -> None:
+    """Start a local worker process: leave Ctrl-C to the parent and exit when it is gone
+    (killed with -9, a pool's idle workers would otherwise wait forever)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def local_executor(workers: int) -> Executor:
-    """This process for one worker; otherwise a pool of spawned processes that leave
-    Ctrl-C to this one ("spawn" is what ``import mesa`` would force anyway)."""
+    """This process for one worker; otherwise a pool of spawned processes ("spawn" is
+    what ``import mesa`` would force anyway)."""
     if workers == 1:
         return InlineExecutor()
     return ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=signal.signal,
-        initargs=(signal.SIGINT, signal.SIG_IGN),
+        initializer=init_worker,
+        initargs=(os.getpid(),),
     )
 
 
@@ -275,10 +290,13 @@ def run_chunks(
             done, _ = wait(flight, return_when=FIRST_COMPLETED)
             for future in done:
                 ch = flight.pop(future)
-                err = future.exception()
-                if isinstance(err, BrokenExecutor):
-                    raise err
-                yield ch, err if err is not None else future.result()
+                try:
+                    outcome = future.result()
+                except BrokenExecutor:
+                    raise
+                except Exception as err:  # noqa: BLE001 - the chunk's failure, for the caller
+                    outcome = err
+                yield ch, outcome
     finally:
         for future in flight:
             future.cancel()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -146,6 +147,31 @@ def test_a_dask_cluster_gives_identical_results(reference, scenarios, files, tmp
     assert_same_results(reference, tmp_path / "dask_cli")
 
 
+def children(pid: int) -> list[int]:
+    """Live child processes of ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(stat.parent.name))
+    return found
+
+
+def wait_gone(pids: list[int], seconds: float) -> list[int]:
+    """The processes of ``pids`` still running (not zombies) after up to ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        alive = []
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                    alive.append(pid)
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
+
+
 def test_a_batch_killed_part_way_resumes_to_identical_results(reference, files, tmp_path):
     out = tmp_path / "killed"
     command = [sys.executable, "run.py", *cli_args(files, out, "--workers", "2", "--quiet")]
@@ -159,10 +185,15 @@ def test_a_batch_killed_part_way_resumes_to_identical_results(reference, files, 
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline and not finished_chunks(out):
         time.sleep(0.005)
-    os.killpg(proc.pid, signal.SIGKILL)
+    workers = children(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)  # the main process first: its workers must notice
     proc.wait()
     done = finished_chunks(out)
+    orphans = wait_gone(workers, seconds=10)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
     assert 0 < len(done) < CHUNKS, f"the kill came at {len(done)} of {CHUNKS} chunks"
+    assert workers and not orphans, f"workers {orphans} outlived their batch"
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "running"
 
