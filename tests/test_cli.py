@@ -102,8 +102,16 @@ def test_every_command_explains_itself(command):
 
 def test_run_options_are_uniform():
     text = cli("run", "--help").stdout
-    for option in ("--reps", "--seed", "--out"):
+    for option in ("--reps", "--seed", "--out", "--workers", "--scheduler"):
         assert option in text
+
+
+def test_workers_and_scheduler_exclude_each_other():
+    proc = cli("run", "--workers", "2", "--scheduler", "tcp://127.0.0.1:8786")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert "--scheduler: not allowed with argument --workers" in proc.stderr
+    bad = cli("run", "--workers", "0")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--workers" in bad.stderr
 
 
 def test_bad_options_get_one_line():
