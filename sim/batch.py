@@ -358,7 +358,7 @@ def run_batch(
         disable=None if progress is None else not progress,
         file=sys.stderr,
     )
-    status = "interrupted"
+    status = "interrupted"  # unless the loop ends: Ctrl-C, a dead worker process, a full disk
     try:
         for ch, outcome in run_chunks(pool, todo, seed, runner, IN_FLIGHT_PER_WORKER * workers):
             if isinstance(outcome, BaseException):

@@ -254,6 +254,31 @@ def test_the_cli_exits_3_when_chunks_fail(files, tmp_path, monkeypatch, capsys):
     assert f"batch incomplete: {CHUNKS} chunk(s) failed" in capsys.readouterr().err
 
 
+def die_in_second_baseline_chunk(
+    scenario: Scenario, seed: int, replications: range
+) -> dict[str, pd.DataFrame]:
+    """A runner whose worker process dies (as when the kernel kills it for memory)."""
+    if scenario.name == "baseline" and replications.start == CHUNK_SIZE:
+        os._exit(1)
+    return compute_chunk(scenario, seed, replications)
+
+
+def test_a_dead_worker_process_stops_the_batch_with_exit_3_and_a_rerun_completes(
+    reference, scenarios, files, tmp_path, monkeypatch, capsys
+):
+    out = tmp_path / "dead"
+    monkeypatch.setattr(cli, "run_batch", partial(run_batch, runner=die_in_second_baseline_chunk))
+    assert cli.main(cli_args(files, out, "--workers", "2", "--quiet")) == cli.EXIT_INCOMPLETE
+    err = capsys.readouterr().err
+    assert "a worker process died" in err and err.count("\n") == 1
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "interrupted"
+    assert "baseline__00001.parquet" not in finished_chunks(out)
+
+    assert run_batch(scenarios, REPS, SEED, out).complete
+    assert_same_results(reference, out)
+
+
 def test_common_random_numbers_shrink_the_error_of_scenario_differences(
     reference, scenarios, tmp_path
 ):
