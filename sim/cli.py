@@ -16,12 +16,23 @@ from concurrent.futures import BrokenExecutor
 from functools import partial
 from pathlib import Path
 
+import pandas as pd
+
 from sim.batch import BatchConflict, ClusterError, dask_executor, run_batch
 from sim.measures import registry
 from sim.parameters import table
+from sim.report import ReportError, write_report
+from sim.report.cli import add_commands as add_report_commands
+from sim.report.cli import run_command as run_report_command
 from sim.results import read_timeseries
 from sim.scenario import Scenario, ScenarioError, load
-from sim.summary import DEADLINE_MONTH, format_table, headline_table
+from sim.summary import (
+    DEADLINE_MONTH,
+    bottom_line_table,
+    format_bottom_lines,
+    format_table,
+    headline_table,
+)
 
 BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
 DEFAULT_REPS = 200
@@ -123,6 +134,9 @@ def build_parser() -> Parser:
         "--overwrite", action="store_true", help="replace a different batch already in --out"
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    run.add_argument(
+        "--no-report", action="store_true", help="do not write OUT/report.html at the end"
+    )
 
     val = sub.add_parser(
         "validate",
@@ -145,6 +159,7 @@ def build_parser() -> Parser:
     par.add_argument(
         "--markdown", action="store_true", help="print as Markdown (docs/parameters.md)"
     )
+    add_report_commands(sub)
     return parser
 
 
@@ -182,8 +197,13 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         ts = read_timeseries(args.out, months=months)
         table_ = headline_table(ts)
         table_.to_csv(args.out / "summary_table.csv", index=False)
+        lines = bottom_line_table(pd.read_parquet(args.out / "summary"), scenarios)
+        lines.to_csv(args.out / "bottom_lines.csv", index=False)
         if not args.quiet:
             print(format_table(table_, int(ts["month"].max())))
+            print(format_bottom_lines(lines))
+        if not args.no_report:
+            print(f"report: {write_report(args.out)}")
     print(f"results: {args.out} ({result.chunks_run} chunks run, {result.chunks_reused} reused)")
     if not result.complete:
         print(
@@ -247,12 +267,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args, argv)
+        if (code := run_report_command(args)) is not None:
+            return code
         if args.command == "validate":
             return cmd_validate(args)
         if args.command == "measures":
             return cmd_measures()
         return cmd_parameters(args.markdown)
-    except (ScenarioError, BatchConflict, ClusterError, InputError) as err:
+    except (ScenarioError, BatchConflict, ClusterError, InputError, ReportError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenExecutor as err:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.bottom_lines import BOTTOM_LINES, breach_probability
 from sim.measures import headline, registry
+from sim.scenario import Scenario
 
 DEADLINE_MONTH = 18  # December 2023, counted from July 2022 = month 1
 START = pd.Period("2022-06", freq="M")  # month 0: the state at the end of June 2022
@@ -69,4 +71,51 @@ def format_table(table: pd.DataFrame, horizon_month: int) -> str:
             ]
             lines.append(f"  {r['scenario']:<{width}}{cells[0]:<32}{cells[1]}")
     lines.append("\nmedian [5%, 95%] across replications")
+    return "\n".join(lines)
+
+
+def bottom_line_table(summary: pd.DataFrame, scenarios: list[Scenario]) -> pd.DataFrame:
+    """Per scenario: each bottom line's threshold and breach probability with its exact 95% CI,
+    and the probability of meeting the end-2023 deadline."""
+    rows = []
+    for sc in scenarios:
+        part = summary[summary["scenario"] == sc.name]
+        if part.empty:
+            continue
+        checks = [
+            (line.name, sc.thresholds[line.threshold], part[f"breach_{line.name}"])
+            for line in BOTTOM_LINES
+        ]
+        checks.append(("deadline_met", float(sc.levers["deadline_month"]), part["deadline_met"]))
+        for name, threshold, flags in checks:
+            p, low, high = breach_probability(flags.to_numpy(dtype=bool))
+            rows.append(
+                {
+                    "scenario": sc.name,
+                    "line": name,
+                    "threshold": threshold,
+                    "probability": p,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "replications": len(part),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def format_bottom_lines(table: pd.DataFrame) -> str:
+    """The bottom lines as text: probability of breach [95% CI] per scenario."""
+    names = {line.name: f"{line.en} ({line.zh})" for line in BOTTOM_LINES}
+    names["deadline_met"] = "Reform tasks done by the deadline (按期完成)"
+    width = max(12, table["scenario"].str.len().max() + 2)
+    lines = ["\nBottom lines (底线): probability of a breach across replications [exact 95% CI]"]
+    for line, block in table.groupby("line", sort=False):
+        unit = "month" if line == "deadline_met" else "threshold"
+        lines.append(f"\n{names[line]}")
+        for _, r in block.iterrows():
+            what = "met" if line == "deadline_met" else "breached"
+            lines.append(
+                f"  {r['scenario']:<{width}}{what} {r['probability']:6.1%} "
+                f"[{r['ci_low']:.1%}, {r['ci_high']:.1%}]  ({unit} {r['threshold']:g})"
+            )
     return "\n".join(lines)

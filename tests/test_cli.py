@@ -125,3 +125,17 @@ def test_validate_and_measures():
     listing = cli("measures").stdout
     for m in measures.registry().values():
         assert m.name in listing and m.zh in listing and m.en in listing and m.unit in listing
+
+
+def test_run_prints_bottom_lines_from_the_summary_and_writes_the_report(batch):
+    out, proc, _ = batch
+    assert "Bottom lines (底线)" in proc.stdout and f"report: {out / 'report.html'}" in proc.stdout
+    assert (out / "report.html").stat().st_size > 1_000_000  # plotly.js embedded: works offline
+    lines = pd.read_csv(out / "bottom_lines.csv")
+    summary = pd.read_parquet(out / "summary")
+    row = lines[(lines["scenario"] == "city_plan") & (lines["line"] == "stability")].iloc[0]
+    flags = summary.loc[summary["scenario"] == "city_plan", "breach_stability"]
+    assert row["probability"] == flags.mean() and row["replications"] == len(flags) == 60
+    assert row["ci_low"] <= row["probability"] <= row["ci_high"]
+    met = lines[(lines["scenario"] == "city_plan") & (lines["line"] == "deadline_met")].iloc[0]
+    assert met["probability"] == summary.loc[summary["scenario"] == "city_plan", "deadline_met"].mean()

@@ -7,7 +7,6 @@ through Playwright with the network blocked; it fails (never skips) without them
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
 import json
@@ -20,9 +19,9 @@ import pytest
 from scipy.stats import t as student_t
 
 from sim.batch import run_batch
-from sim.cli import build_parser
+from sim.cli import build_parser, main
 from sim.measures import headline, registry
-from sim.report.cli import add_commands, run_command
+from sim.report.cli import run_command
 from sim.report.compare import (
     GOOD_DIRECTION,
     ReportError,
@@ -140,21 +139,16 @@ def test_bad_input_is_one_line_naming_what_is_allowed(batch: Path, tmp_path: Pat
         write_report(batch, lang="fr", output=tmp_path / "r.html")
 
 
-def parse(argv: list[str]) -> argparse.Namespace:
-    parser = build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    add_commands(sub)
-    return parser.parse_args(argv)
-
-
 def test_cli_commands(batch: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert run_command(parse(["compare", str(batch), "--baseline", "city_plan"])) == 0
+    assert main(["compare", str(batch), "--baseline", "city_plan"]) == 0
     shown = capsys.readouterr().out
     assert "Baseline: city_plan." in shown and registry()["state_equity"].en in shown
     target = tmp_path / "sub" / "r.html"
-    assert run_command(parse(["report", str(batch), "--lang", "zh", "--output", str(target)])) == 0
+    assert main(["report", str(batch), "--lang", "zh", "--output", str(target)]) == 0
     assert capsys.readouterr().out.strip() == str(target) and target.is_file()
-    assert run_command(parse(["measures"])) is None
+    assert run_command(build_parser().parse_args(["measures"])) is None
+    assert main(["compare", str(tmp_path / "nowhere")]) == 2
+    assert "nowhere" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
