@@ -70,7 +70,10 @@ def format_table(table: pd.DataFrame, horizon_month: int) -> str:
                 for at in ("deadline", "horizon")
             ]
             lines.append(f"  {r['scenario']:<{width}}{cells[0]:<32}{cells[1]}")
-    lines.append("\nmedian [5%, 95%] across replications")
+    lines.append(
+        "\nmedian [5%, 95%] across replications; replication i of every scenario shares its "
+        "random numbers (common random numbers), so scenario differences are paired"
+    )
     return "\n".join(lines)
 
 
