@@ -1,0 +1,173 @@
+"""The agent model's commands: ``inspect`` (one replication, agent by agent) and ``explore``
+(the interactive SolaraViz page on 127.0.0.1).
+
+``sim/cli.py`` registers them with :func:`add_commands` and dispatches with
+:func:`run_command`; ``python -m sim.abm.cli`` runs them on their own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.scenario import ScenarioError, load
+
+HOST = "127.0.0.1"  # the interactive page is served on the loopback interface only
+DEFAULT_PORT = 8765
+DEFAULT_SEED = 1  # as ``run.py run``
+DEFAULT_OUT = Path("results/inspect")
+EXIT_BAD_INPUT = 2
+VIZ_MODULES = ("solara", "matplotlib", "networkx", "ipyvuetify")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _int_at_least(low: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+        return value
+
+    return parse
+
+
+def one_replication(text: str) -> int:
+    """``--reps`` of ``inspect``: the agent model inspects exactly one replication."""
+    if text.strip() != "1":
+        raise argparse.ArgumentTypeError(
+            f"inspect runs one replication on the agent model, got {text!r}; "
+            "use --replication to pick which one, or 'run.py run' for batches"
+        )
+    return 1
+
+
+def port_number(text: str) -> int:
+    value = _int_at_least(1, "a port number in [1, 65535]")(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number in [1, 65535], got {text!r}")
+    return value
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``inspect`` and ``explore`` on ``run.py``'s subcommands."""
+    seed = _int_at_least(0, "a non-negative integer")
+    ins = subparsers.add_parser(
+        "inspect",
+        help="run one replication on the Mesa agent model and write agent-level tables",
+        description="Run one replication of a scenario on the Mesa agent model and write, "
+        "under --out, the measures (timeseries), every enterprise month by month (agents) "
+        "and the events log (deals, transfers, mergers, closures, hand-overs), each as "
+        "Parquet and CSV.",
+    )
+    ins.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
+    ins.add_argument(
+        "--seed",
+        type=seed,
+        default=DEFAULT_SEED,
+        help=f"seed of the batch the replication belongs to (default {DEFAULT_SEED})",
+    )
+    ins.add_argument(
+        "--replication",
+        type=seed,
+        default=0,
+        help="which replication of that batch (default 0); the same numbers as the core's",
+    )
+    ins.add_argument(
+        "--reps", type=one_replication, default=1, help="must be 1: inspect runs one replication"
+    )
+    ins.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})"
+    )
+
+    exp = subparsers.add_parser(
+        "explore",
+        help="interactive view of the Mesa agent model in the browser (needs the viz extra)",
+        description=f"Serve Mesa's SolaraViz page of a scenario on http://{HOST}:PORT: sliders "
+        "for the main levers, live plots of the headline measures and a view of the "
+        "enterprises. Needs the optional extra: pip install -e '.[viz]'.",
+    )
+    exp.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
+    exp.add_argument(
+        "--port",
+        type=port_number,
+        default=DEFAULT_PORT,
+        help=f"port on {HOST} (default {DEFAULT_PORT})",
+    )
+    exp.add_argument("--seed", type=seed, default=3, help="seed shown first (default 3)")
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from sim.abm.inspection import run_inspection, write_inspection
+
+    scenario = load(args.scenario)
+    model = run_inspection(scenario, args.seed, args.replication)
+    files = write_inspection(model, args.out)
+    agents, events = (
+        len(model.firm_list) * (model.horizon + 1),
+        len(model.datacollector.tables["events"]["event"]),
+    )
+    print(
+        f"agent model: {scenario.name}, seed {args.seed}, replication {args.replication}, "
+        f"{model.horizon} months; {agents} enterprise-months, {events} events"
+    )
+    for path in files:
+        print(f"  {path}")
+    return 0
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    """Replace this process with ``solara run`` serving ``sim.abm.viz`` on 127.0.0.1."""
+    load(args.scenario)  # a bad file fails here, in one line
+    missing = [m for m in VIZ_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        print(
+            f"error: explore needs the viz extra (missing: {', '.join(missing)}); "
+            "install it with: pip install -e '.[viz]'",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    env = {
+        **os.environ,
+        "SOE_SIM_SCENARIO": str(args.scenario.resolve()),
+        "SOE_SIM_SEED": str(args.seed),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    command = [
+        sys.executable,
+        *("-m", "solara", "run", "sim.abm.viz"),
+        *("--host", HOST, "--port", str(args.port)),
+        *("--production", "--no-open", "--log-level", "warning"),
+    ]
+    print(f"agent model of {args.scenario}: http://{HOST}:{args.port}  (Ctrl-C to stop)")
+    sys.stdout.flush()
+    os.execve(sys.executable, command, env)
+    return 0  # not reached: the server replaces this process
+
+
+def run_command(args: argparse.Namespace) -> int | None:
+    """Run ``inspect`` or ``explore``; None for any other command."""
+    if args.command not in ("inspect", "explore"):
+        return None
+    try:
+        return cmd_inspect(args) if args.command == "inspect" else cmd_explore(args)
+    except ScenarioError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m sim.abm.cli {inspect,explore} ...``."""
+    parser = argparse.ArgumentParser(prog="python -m sim.abm.cli")
+    add_commands(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    return run_command(parser.parse_args(argv)) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

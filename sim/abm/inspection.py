@@ -1,0 +1,90 @@
+"""One replication on the agent model, written out agent by agent.
+
+``inspect`` writes, under its output directory, three tables as Parquet and CSV:
+
+* ``timeseries``: the measures registry by month, the same table the core writes
+  (``sim.tables.timeseries_frame``);
+* ``agents``: every enterprise month by month (class, condition, owner, shares and
+  investor, manager and replacements, incentives, employees, profit, closed or merged);
+* ``events``: deals (price, appraisal, fair value, reserve, stake), transfers, mergers,
+  closures, hand-overs, socialised retirees, decoupled departments, replaced managers,
+  tunnelling;
+
+and ``inspect.json`` saying which scenario, seed and replication they come from.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from sim.abm.model import SOEReformModel
+from sim.scenario import Scenario
+from sim.tables import timeseries_frame
+
+TABLES = ("timeseries", "agents", "events")
+
+
+def run_inspection(scenario: Scenario, seed: int, replication: int = 0) -> SOEReformModel:
+    """Run one replication with the agent table and the events log recorded."""
+    model = SOEReformModel(scenario, seed, replication, record_agents=True)
+    model.run_model()
+    return model
+
+
+def agent_table(model: SOEReformModel) -> pd.DataFrame:
+    """A row per enterprise and month."""
+    frame = model.datacollector.get_agenttype_vars_dataframe(model.enterprise_type)
+    frame = frame.reset_index().rename(columns={"Step": "month", "AgentID": "agent_id"})
+    frame.insert(0, "replication", model.replication)
+    frame.insert(0, "scenario", model.scenario.name)
+    return frame
+
+
+def event_table(model: SOEReformModel) -> pd.DataFrame:
+    """A row per event, in the order they happened."""
+    frame = model.datacollector.get_table_dataframe("events")
+    numeric = ["value", "appraised", "fair", "reserve", "detail"]
+    frame[numeric] = frame[numeric].astype(float)
+    frame["counterparty"] = frame["counterparty"].astype("Int64")
+    frame[["month", "firm"]] = frame[["month", "firm"]].astype("int64")
+    frame.insert(0, "replication", model.replication)
+    frame.insert(0, "scenario", model.scenario.name)
+    return frame
+
+
+def tables(model: SOEReformModel) -> dict[str, pd.DataFrame]:
+    r = model.replication
+    values = model.measures_array()[None]
+    return {
+        "timeseries": timeseries_frame(model.scenario.name, range(r, r + 1), values),
+        "agents": agent_table(model),
+        "events": event_table(model),
+    }
+
+
+def write_inspection(model: SOEReformModel, out: Path) -> list[Path]:
+    """Write the three tables as Parquet and CSV, plus ``inspect.json``; return the files."""
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    for name, frame in tables(model).items():
+        for path in (out / f"{name}.parquet", out / f"{name}.csv"):
+            if path.suffix == ".parquet":
+                frame.to_parquet(path, index=False)
+            else:
+                frame.to_csv(path, index=False)
+            files.append(path)
+    meta = {
+        "engine": "mesa",
+        "scenario": model.scenario.name,
+        "scenario_digest": model.scenario.digest(),
+        "seed": model.seed,
+        "replication": model.replication,
+        "months": model.horizon,
+        "tables": list(TABLES),
+    }
+    manifest = out / "inspect.json"
+    manifest.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return [*files, manifest]

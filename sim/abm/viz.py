@@ -1,0 +1,243 @@
+"""The interactive view of the agent model: Mesa's SolaraViz page.
+
+``python run.py explore SCENARIO.toml`` serves this module with ``solara run`` on
+127.0.0.1; the scenario file and seed come in the environment (``SOE_SIM_SCENARIO``,
+``SOE_SIM_SEED``). The sidebar has sliders for the main levers (starting at the
+scenario's values) and a reset that rebuilds the model with them; the page shows the
+enterprises (who holds the state's equity, private stakes, condition), which change as
+the run steps, and live plots of the headline measures.
+
+Needs the optional ``viz`` extra (solara, matplotlib, networkx).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import solara
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from mesa.visualization import Slider, SolaraViz, make_plot_component
+
+from sim.abm.model import SOEReformModel
+from sim.measures import registry
+from sim.parameters import table
+from sim.population import COUNTS, LEVELS
+from sim.scenario import derive, load
+
+ENV_SCENARIO = "SOE_SIM_SCENARIO"
+ENV_SEED = "SOE_SIM_SEED"
+DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "city_plan.toml"
+SUPERVISION = ("rules_before", "monitoring_during", "accountability_after")
+SLIDERS = (  # the main levers, in the order of MODEL.md
+    "plans_per_month",
+    "max_private_stake_competitive",
+    "max_private_stake_strategic",
+    "board_share",
+    "market_selected_share",
+    "pay_performance_sensitivity",
+    "labour_adjustment_speed",
+    "reemployment_support",
+    "investment_companies",
+    "departments_per_month",
+    "closures_per_month",
+    "handover_city_subsidy",
+)
+PLOTS = (  # every headline measure, grouped by unit
+    ("state_equity",),
+    ("state_assets_drained", "private_capital_in"),
+    ("output", "profit"),
+    ("tfp",),
+    ("employment",),
+    ("unemployed",),
+    ("mixed_firms", "firms_closed"),
+    ("reform_completed_share", "priority_industry_share"),
+    ("fiscal_cost",),
+)
+COLUMNS = 20  # enterprises per row in the view
+HOLDER_COLOURS = {
+    "department": "#9e9e9e",
+    "oversight": "#c5a3d9",
+    "county": "#bcaaa4",
+    "central": "#90caf9",
+    "provincial": "#80deea",
+    "closed": "#212121",
+    "merged": "#ffffff",
+}
+COMPANY_COLOURS = ("#1b5e20", "#2e7d32", "#43a047", "#66bb6a", "#00695c", "#00897b", "#26a69a")
+CONDITION_COLOURS = ("#4caf50", "#fdd835", "#e53935")  # performing, marginal, hopeless-loss
+
+
+class ExploreModel(SOEReformModel):
+    """The agent model of a scenario file with some levers overridden from the sidebar."""
+
+    def __init__(
+        self,
+        scenario_path: str = str(DEFAULT_SCENARIO),
+        seed: int = 3,
+        supervision: bool = True,
+        **kwargs: float,
+    ) -> None:
+        """``kwargs`` are lever values; ``supervision`` turns all three parts of 管资本 on or off."""
+        base = load(scenario_path)
+        levers = {**kwargs, **dict.fromkeys(SUPERVISION, bool(supervision))}
+        super().__init__(derive(base, base.name, levers=levers), int(seed))
+
+
+def holder(f) -> str:
+    """Who holds the state's equity, for the colour of an enterprise."""
+    if f.closed or f.merged:
+        return "closed" if f.closed else "merged"
+    if f.company >= 0:
+        return f"company {f.company}"
+    if f.municipal:
+        return "oversight" if f.oversight else "department"
+    return f.level
+
+
+def positions() -> tuple[np.ndarray, np.ndarray, list[tuple[float, str]]]:
+    """Grid positions of the 340 enterprises, a block of rows per level, and row labels."""
+    x, y, labels, row = [], [], [], 0
+    for level in LEVELS:
+        n = COUNTS[level]
+        x.extend(i % COLUMNS for i in range(n))
+        y.extend(row + i // COLUMNS for i in range(n))
+        rows = -(-n // COLUMNS)
+        labels.append((row + (rows - 1) / 2, f"{level} ({n})"))
+        row += rows + 1
+    return np.array(x), -np.array(y), [(-r, text) for r, text in labels]
+
+
+def enterprise_figure(model: SOEReformModel) -> Figure:
+    """Two panels of the enterprises: who holds the state's equity, and condition."""
+    x, y, labels = positions()
+    firms = model.firm_list
+    kinds = [holder(f) for f in firms]
+    owner = [
+        COMPANY_COLOURS[int(k.split()[1]) % len(COMPANY_COLOURS)]
+        if k.startswith("company")
+        else HOLDER_COLOURS[k]
+        for k in kinds
+    ]
+    condition = ["#e0e0e0" if not f.active else CONDITION_COLOURS[f.condition] for f in firms]
+    fig = Figure(figsize=(9, 4.6))
+    left, right = fig.subplots(1, 2)
+    left.scatter(x, y, c=owner, marker="s", s=42, edgecolors="#616161", linewidths=0.4)
+    mixed = np.array([f.active and f.investor >= 0 for f in firms])
+    minority = np.array([f.state_share < 0.5 for f in firms]) & mixed
+    left.scatter(x[mixed & ~minority], y[mixed & ~minority], c="#fb8c00", marker="o", s=10)
+    left.scatter(x[minority], y[minority], c="#d50000", marker="o", s=10)
+    right.scatter(x, y, c=condition, marker="s", s=42, edgecolors="#616161", linewidths=0.4)
+    for ax, title in ((left, "Who holds the state's equity"), (right, "Condition")):
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([r for r, _ in labels], [text for _, text in labels], fontsize=8)
+        ax.set_frame_on(False)
+    companies = sorted({k for k in kinds if k.startswith("company")})
+
+    def patch(colour: str, label: str, marker: str = "s") -> Line2D:
+        return Line2D(
+            [],
+            [],
+            marker=marker,
+            linestyle="",
+            color=colour,
+            label=label,
+            markeredgecolor="#616161",
+            markersize=7,
+        )
+
+    left.legend(
+        handles=[
+            *(patch(HOLDER_COLOURS[k], k) for k in ("department", "oversight", "county")),
+            *(
+                patch(COMPANY_COLOURS[int(k.split()[1]) % len(COMPANY_COLOURS)], k)
+                for k in companies
+            ),
+            *(patch(HOLDER_COLOURS[k], k) for k in ("central", "provincial", "closed", "merged")),
+            patch("#fb8c00", "mixed, state control", "o"),
+            patch("#d50000", "mixed, state minority", "o"),
+        ],
+        fontsize=7,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        frameon=False,
+    )
+    right.legend(
+        handles=[
+            patch(CONDITION_COLOURS[0], "performing"),
+            patch(CONDITION_COLOURS[1], "marginal"),
+            patch(CONDITION_COLOURS[2], "hopeless-loss"),
+            patch("#e0e0e0", "closed or merged"),
+        ],
+        fontsize=7,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        frameon=False,
+    )
+    fig.suptitle(f"{model.scenario.name}: month {model.steps} of {model.horizon}", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def EnterpriseView(model: SOEReformModel):  # noqa: N802 - a Solara component
+    """The enterprises, redrawn every step."""
+    return solara.FigureMatplotlib(enterprise_figure(model), format="png", bbox_inches="tight")
+
+
+def plot(names: tuple[str, ...]):
+    """A live plot of measures sharing a unit, titled with their names and unit."""
+    reg = registry()
+
+    def label(ax) -> None:
+        ax.set_title(" / ".join(reg[n].en for n in names), fontsize=9)
+        ax.set_ylabel(reg[names[0]].unit.replace("亿元", "100m yuan"))
+        ax.set_xlabel("month")
+
+    return make_plot_component(names[0] if len(names) == 1 else list(names), post_process=label)
+
+
+def model_params(scenario_path: str, seed: int) -> dict:
+    """The sidebar: the scenario (fixed), the seed, supervision, and a slider per lever."""
+    lv = load(scenario_path).levers
+    params: dict = {
+        "scenario_path": scenario_path,
+        "seed": Slider("Seed", value=seed, min=0, max=999, step=1),
+        "supervision": {
+            "type": "Checkbox",
+            "value": all(lv[k] for k in SUPERVISION),
+            "label": "管资本 supervision (rules, monitoring, accountability)",
+        },
+    }
+    for name in SLIDERS:
+        p = table()["levers"][name]
+        lo, hi = p.range
+        if p.type == "int":
+            params[name] = Slider(p.en, value=int(lv[name]), min=int(lo), max=int(hi), step=1)
+        else:
+            step = 1.0 if hi > 5 else 0.05
+            params[name] = Slider(p.en, value=float(lv[name]), min=lo, max=hi, step=step)
+    return params
+
+
+def make_page(scenario_path: str, seed: int):
+    """The SolaraViz page of a scenario."""
+    params = model_params(scenario_path, seed)
+    start = {
+        k: (v.value if isinstance(v, Slider) else v["value"] if isinstance(v, dict) else v)
+        for k, v in params.items()
+    }
+    return SolaraViz(
+        ExploreModel(**start),
+        components=[(EnterpriseView, 0), *(plot(names) for names in PLOTS)],
+        model_params=params,
+        name="SOE reform: the agent model (Mesa)",
+        play_interval=200,
+    )
+
+
+page = make_page(
+    os.environ.get(ENV_SCENARIO, str(DEFAULT_SCENARIO)), int(os.environ.get(ENV_SEED, "3"))
+)

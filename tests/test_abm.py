@@ -1,0 +1,300 @@
+"""The Mesa agent model: one model with the core, agent-level tables, the commands and the
+interactive page."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import fields
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import engine, measures
+from sim.abm import SOEReformModel, simulate
+from sim.abm.cli import add_commands, main, run_command
+from sim.abm.inspection import run_inspection, tables
+from sim.abm.model import ENTERPRISE_FIELDS
+from sim.population import N_FIRMS
+from sim.randomness import draw
+from sim.scenario import derive
+from sim.state import initial_state
+from tests.conftest import scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+NAMES = list(measures.registry())
+SEED = 3
+CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def short(name: str, months: int = 24):
+    return derive(scenario(name), name, settings={"horizon_months": months})
+
+
+@cache
+def inspected() -> SOEReformModel:
+    return run_inspection(short("city_plan"), SEED)
+
+
+def column(values: np.ndarray, name: str) -> np.ndarray:
+    return values[..., NAMES.index(name)]
+
+
+# --- one model: the agent model replays the core ------------------------------------------------
+@pytest.mark.parametrize(
+    "name",
+    [
+        "baseline",
+        "city_plan",
+        "bold_mixed",
+        "fast_closures",
+        "incentives_first",
+        "lockstep",
+        "no_investment_companies",
+        "weak_supervision",
+    ],
+)
+def test_agent_model_replays_the_core(name):
+    """On the same seed and replication both engines give the same measures (to rounding):
+    same population, draws, equations and schedule, so any changed rule shows up here."""
+    sc = short(name)
+    reps = range(2, 3)
+    core, agents = engine.simulate(sc, SEED, reps), simulate(sc, SEED, reps)
+    bad = ~np.isclose(core, agents, rtol=1e-9, atol=1e-9)
+    where = sorted({(NAMES[j], int(t)) for _, t, j in np.argwhere(bad)})[:5]
+    assert not bad.any(), f"{name}: agent model departs from the core at {where}"
+
+
+def test_agent_model_replays_the_core_over_the_full_horizon(city_plan):
+    core, agents = engine.simulate(city_plan, SEED, range(1)), simulate(city_plan, SEED, range(1))
+    assert core.shape == agents.shape == (1, city_plan.horizon + 1, len(NAMES))
+    np.testing.assert_allclose(agents, core, rtol=1e-9, atol=1e-9)
+
+
+def test_activation_order_does_not_change_results():
+    """shuffle_do orders agents with Mesa's generator; results must not depend on it."""
+    sc = short("city_plan", 18)
+    runs = []
+    for order_seed in (None, 12345):
+        model = SOEReformModel(sc, SEED, 0)
+        if order_seed is not None:
+            model.random.seed(order_seed)
+        model.run_model()
+        runs.append(model.measures_array())
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_enterprises_carry_every_enterprise_field_of_the_state():
+    sc = short("baseline", 18)
+    s = initial_state(
+        draw(SEED, range(2), sc.horizon, sc.constants), sc.uncertainties, sc.constants
+    )
+    per_firm = {
+        f.name
+        for f in fields(s)
+        if isinstance(getattr(s, f.name), np.ndarray) and getattr(s, f.name).shape == (2, N_FIRMS)
+    }
+    assert set(ENTERPRISE_FIELDS) == per_firm
+    firm = SOEReformModel(sc, SEED).firm_list[7]
+    assert all(hasattr(firm, name) for name in ENTERPRISE_FIELDS)
+
+
+def test_mesa_idioms_agent_sets_and_data_collector():
+    model = inspected()
+    kinds = {kind.__name__: len(agents) for kind, agents in model.agents_by_type.items()}
+    assert kinds["Enterprise"] == N_FIRMS
+    assert kinds["SupervisingDepartment"] == 34
+    assert kinds["ReformOffice"] == 1
+    assert kinds["InvestmentCompany"] == model.lv["investment_companies"]
+    assert kinds["CooperationProject"] == model.c["cooperation_projects"]
+    assert 0 < kinds["PrivateInvestor"] <= model.c["investor_slots"]
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert list(frame.columns) == NAMES and len(frame) == model.horizon + 1
+    assert not model.running
+
+
+# --- the agent table adds up to the measures ------------------------------------------------------
+def test_agent_table_aggregates_equal_the_measures():
+    model = inspected()
+    t = tables(model)
+    agents, events, ts = t["agents"], t["events"], t["timeseries"].set_index("month")
+    assert len(agents) == N_FIRMS * (model.horizon + 1)
+    by_month = agents.groupby("month")
+    live = agents[agents["active"]].groupby("month")
+    checks = {
+        "employment": by_month["employees"].sum(),
+        "output": by_month["value_added"].sum(),
+        "profit": by_month["profit"].sum(),
+        "mixed_firms": live["investor"].apply(lambda x: (x >= 0).sum()),
+        "boards_built": live["board"].sum(),
+        "market_selected_managers": live["manager"].apply(lambda x: (x == "market-selected").sum()),
+        "firms_closed": by_month["closed"].sum(),
+        "firms_merged": by_month["merged"].sum(),
+        "firms_transferred": by_month["company"].apply(lambda x: (x >= 0).sum()),
+        "firms_under_oversight": live["oversight"].sum(),
+        "managers_replaced": by_month["manager_replacements"].sum(),
+    }
+    for name, value in checks.items():
+        expected = ts[name].reindex(value.index)
+        np.testing.assert_allclose(
+            value.to_numpy(float), expected.to_numpy(), rtol=1e-9, err_msg=name
+        )
+    assert ts["firms_closed"].iloc[-1] > 0 and ts["mixed_firms"].iloc[-1] > 0  # not vacuous
+
+    # the events log counts the same deals, closures, mergers, transfers and hand-overs
+    last = ts.iloc[-1]
+    count = events["event"].value_counts()
+    assert count["closure"] == last["firms_closed"]
+    assert count["merger"] == last["firms_merged"]
+    assert count["transfer"] == last["firms_transferred"]
+    assert count["deal"] == (agents[agents["month"] == model.horizon]["investor"] >= 0).sum()
+    assert count["handover_completed"] == last["handovers_completed"]
+    deals = events[events["event"] == "deal"]
+    assert (deals["value"] >= deals["reserve"] - 1e-12).all()  # no deal below the reserve
+    employee = model.lv["employee_stake"]
+    paid = deals["value"] * (deals["detail"] + employee) / deals["detail"]
+    assert paid.sum() == pytest.approx(last["private_capital_in"], rel=1e-9)
+
+
+def test_inspect_command_writes_the_tables(tmp_path):
+    out = tmp_path / "one"
+    assert (
+        main(["inspect", str(SCENARIOS / "city_plan.toml"), "--seed", str(SEED), "--out", str(out)])
+        == 0
+    )
+    for name in ("timeseries", "agents", "events"):
+        for suffix in (".parquet", ".csv"):
+            assert (out / f"{name}{suffix}").stat().st_size > 0
+    meta = json.loads((out / "inspect.json").read_text())
+    assert (meta["engine"], meta["seed"], meta["replication"]) == ("mesa", SEED, 0)
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert list(ts.columns) == ["scenario", "replication", "month", *NAMES]
+    agents = pd.read_csv(out / "agents.csv")
+    assert len(agents) == N_FIRMS * (meta["months"] + 1)
+    assert {"class", "condition", "owner", "state_share", "investor", "manager"} <= set(agents)
+    # the same measures as the core's replication 0 of that seed
+    core = engine.simulate(scenario("city_plan"), SEED, range(1))[0]
+    np.testing.assert_allclose(ts[NAMES].to_numpy(), core, rtol=1e-9, atol=1e-9)
+
+
+def test_inspect_takes_one_replication_only(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["inspect", str(SCENARIOS / "city_plan.toml"), "--reps", "5"])
+    assert exit_.value.code == 2
+    assert "one replication" in capsys.readouterr().err
+
+
+def test_inspect_reports_a_bad_scenario_in_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[levers]\nboard_shares = 0.5\n")
+    assert main(["inspect", str(bad), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "board_shares" in err
+
+
+def test_commands_plug_into_a_parser():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("measures")
+    add_commands(sub)
+    args = parser.parse_args(["explore", "x.toml"])
+    assert (args.port, args.scenario) == (8765, Path("x.toml"))
+    assert run_command(parser.parse_args(["measures"])) is None
+
+
+# --- the interactive page ----------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, proc: subprocess.Popen, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the explore server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.5)
+    pytest.fail(f"no answer from {url} within {timeout} s")
+
+
+@pytest.fixture
+def explore_server(tmp_path):
+    """``explore`` in its own process group; the whole group is killed at the end."""
+    pytest.importorskip("solara", reason="needs the viz extra")
+    port = free_port()
+    log = (tmp_path / "explore.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sim.abm.cli",
+            "explore",
+            str(SCENARIOS / "city_plan.toml"),
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}/", proc
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+        log.close()
+
+
+def test_explore_page_answers_and_renders(explore_server):
+    url, proc = explore_server
+    assert wait_for_http(url, proc, timeout=90) == 200
+    playwright = pytest.importorskip("playwright.sync_api", reason="needs Playwright")
+    if not CHROMIUM.exists():
+        pytest.skip("needs Chromium at /usr/bin/chromium (apt-get install -y chromium)")
+    with tempfile.TemporaryDirectory() as profile, playwright.sync_playwright() as p:
+        browser = p.chromium.launch_persistent_context(
+            profile, executable_path=str(CHROMIUM), headless=True, args=BROWSER_ARGS
+        )
+        try:
+            page = browser.new_page()
+            page.goto(url, timeout=60_000)
+            page.get_by_text("SOE reform: the agent model").first.wait_for(timeout=90_000)
+            page.get_by_text("Step: 0").first.wait_for(timeout=60_000)
+            # the enterprise view and one plot per group of headline measures
+            page.wait_for_function("document.querySelectorAll('img').length >= 10", timeout=60_000)
+            page.get_by_text("Reform plans processed per month").first.wait_for(timeout=10_000)
+            page.get_by_role("button", name="Step").click()
+            page.get_by_text("Step: 1").first.wait_for(timeout=60_000)
+        finally:
+            browser.close()
