@@ -66,13 +66,12 @@ class Offer:
     """A listed stake: what the investors see when they bid."""
 
     firm: Enterprise
-    slot: int  # position in this month's listing order
     stake: float
     issued: float
     equity: float
     roe: float
     reserve: float
-    signal_z: list[float] = field(repr=False)  # by investor slot
+    signal_z: list[float] = field(repr=False)  # by investor slot, for this listing slot
 
 
 class Enterprise(mesa.Agent):
@@ -252,7 +251,7 @@ class Enterprise(mesa.Agent):
         self.burden_saved = (self.burden0 - self.burden) * self.assets
 
     # --- 4. stake market and supervision (Tasks 1, 4) ------------------------------------------
-    def fundamentals(self, t: int) -> dict:
+    def fundamentals(self) -> dict:
         """Accounts at the target TFP: what appraisers and investors value."""
         return self.accounts(self.tfp_target(), self.model.demand[self.industry])
 
@@ -708,7 +707,7 @@ class ReformOffice(mesa.Agent):
         """Appraise the stake, set the reserve, collect bids and settle with the winner."""
         m, lv, c = self.model, self.model.lv, self.model.c
         equity = firm.equity
-        roe = float(rules.expected_roe(firm.fundamentals(t)["net"], equity))
+        roe = float(rules.expected_roe(firm.fundamentals()["net"], equity))
         cost_of_equity = m.uncertainty["interest_rate"] + c["equity_premium"]
         fair = float(
             b.equity_value(equity, roe, cost_of_equity, c["valuation_floor"], c["valuation_cap"])
@@ -722,7 +721,7 @@ class ReformOffice(mesa.Agent):
         reserve = float(
             rules.reserve_price(stake, appraised, issued, discount, colluding, self.collusive_cut)
         )
-        offer = Offer(firm, slot, stake, issued, equity, roe, reserve, m.signal_z[t - 1][slot])
+        offer = Offer(firm, stake, issued, equity, roe, reserve, m.signal_z[t - 1][slot])
         bidders, bids = [], []
         for investor in m.investors:
             bid = investor.bid(offer)

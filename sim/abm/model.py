@@ -20,6 +20,7 @@ from operator import attrgetter
 
 import mesa
 import numpy as np
+from mesa.agent import AgentSet
 
 from sim import behaviour as b
 from sim import measures
@@ -35,7 +36,7 @@ from sim.abm.agents import (
 )
 from sim.engine import open_books
 from sim.population import CLASSES, CONDITIONS, INDUSTRIES, N_FIRMS
-from sim.randomness import draw
+from sim.randomness import Draws, draw
 from sim.scenario import Scenario
 from sim.state import State, initial_state
 from sim.tasks.task1_governance import equity_form_effect, executive_pay_cap
@@ -267,12 +268,11 @@ class SOEReformModel(mesa.Model):
         )
         self.ctx = {"c": c, "deadline": lv["deadline_month"], "levers": lv}
         self.refresh_state()
-        self.ctx["pay_cap"] = executive_pay_cap(self.state, lv)
         self.ctx["initial_state_equity"] = measures.FORMULAS["state_equity"](self.state, self.ctx)
         self.ctx["initial_employment"] = measures.FORMULAS["employment"](self.state, self.ctx)
         self.record()
 
-    def _create_enterprises(self, s: State, d) -> list[Enterprise]:
+    def _create_enterprises(self, s: State, d: Draws) -> list[Enterprise]:
         """One agent per enterprise, from month 0 of the core's state and its own draws."""
         columns = {name: getattr(s, name)[0].tolist() for name in ENTERPRISE_FIELDS}
         per_firm = [
@@ -312,15 +312,14 @@ class SOEReformModel(mesa.Model):
         firms.shuffle_do("complete_reform", t)
         # 2. restructuring (Task 3): decouple and transfer; merge; close
         office.decouple_departments(t)
+        companies = self.agent_set(InvestmentCompany)
         if lv["consolidation"]:
-            for company in self.companies:
-                company.consolidate(t)
+            companies.do("consolidate", t)
         office.close_hopeless(t)
         office.record_completion(t)
         # 3. central and provincial SOEs (Task 2): hand-overs, retirees, cooperation projects
         office.hand_over_social_functions(t)
-        for project in self.projects:
-            project.invest(t)
+        self.agent_set(CooperationProject).do("invest", t)
         self.cooperation_investment += np.fromiter(
             (p.flow for p in self.projects), float, len(self.projects)
         ).sum()
@@ -329,13 +328,11 @@ class SOEReformModel(mesa.Model):
         office.supervise(t)
         # 5. production; dividends to the companies, which reinvest (Task 4)
         firms.shuffle_do("produce", t)
-        for company in self.companies:
-            company.collect_dividends()
+        companies.do("collect_dividends")
         self.fiscal_cost += self.firm_sum("subsidies")
         rate = b.monthly_rate(lv["priority_reallocation_rate"])
         if rate > 0:
-            for company in self.companies:
-                company.reallocate_capital(rate)
+            companies.do("reallocate_capital", rate)
         # 6. managers of reformed firms are reviewed (能上能下)
         if lv["replace_underperformers"]:
             firms.shuffle_do("review_manager", t)
@@ -361,7 +358,11 @@ class SOEReformModel(mesa.Model):
         self.unemployed -= self.reemployed
         self.fiscal_cost += float(rules.labour_fiscal_cost(laid_off, self.unemployed, lv, c))
 
-    # --- helpers the agents use --------------------------------------------------------------------
+    # --- helpers ---------------------------------------------------------------------------------
+    def agent_set(self, kind: type[mesa.Agent]) -> AgentSet:
+        """The agents of one type in creation order (empty if there are none, e.g. no companies)."""
+        return self.agents_by_type.get(kind) or AgentSet([], random=self.random)
+
     def firm_sum(self, name: str, dtype: type = float):
         """Sum of an enterprise attribute over all enterprises, in enterprise order."""
         return np.fromiter(map(attrgetter(name), self.firm_list), dtype, N_FIRMS).sum()

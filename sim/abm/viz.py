@@ -66,7 +66,16 @@ HOLDER_COLOURS = {
     "closed": "#212121",
     "merged": "#ffffff",
 }
-COMPANY_COLOURS = ("#1b5e20", "#2e7d32", "#43a047", "#66bb6a", "#00695c", "#00897b", "#26a69a")
+COMPANY_COLOURS = (  # one per investment company slot
+    "#2e7d32",
+    "#1565c0",
+    "#6d4c41",
+    "#00838f",
+    "#827717",
+    "#6a1b9a",
+    "#37474f",
+    "#ad1457",
+)
 CONDITION_COLOURS = ("#4caf50", "#fdd835", "#e53935")  # performing, marginal, hopeless-loss
 
 
@@ -122,19 +131,20 @@ def enterprise_figure(model: SOEReformModel) -> Figure:
         for k in kinds
     ]
     condition = ["#e0e0e0" if not f.active else CONDITION_COLOURS[f.condition] for f in firms]
-    fig = Figure(figsize=(9, 4.6))
+    fig = Figure(figsize=(10, 4.4))
     left, right = fig.subplots(1, 2)
-    left.scatter(x, y, c=owner, marker="s", s=42, edgecolors="#616161", linewidths=0.4)
+    left.scatter(x, y, c=owner, marker="s", s=30, edgecolors="#616161", linewidths=0.3)
     mixed = np.array([f.active and f.investor >= 0 for f in firms])
     minority = np.array([f.state_share < 0.5 for f in firms]) & mixed
-    left.scatter(x[mixed & ~minority], y[mixed & ~minority], c="#fb8c00", marker="o", s=10)
-    left.scatter(x[minority], y[minority], c="#d50000", marker="o", s=10)
-    right.scatter(x, y, c=condition, marker="s", s=42, edgecolors="#616161", linewidths=0.4)
+    left.scatter(x[mixed & ~minority], y[mixed & ~minority], c="#fb8c00", marker="o", s=8)
+    left.scatter(x[minority], y[minority], c="#d50000", marker="o", s=8)
+    right.scatter(x, y, c=condition, marker="s", s=30, edgecolors="#616161", linewidths=0.3)
     for ax, title in ((left, "Who holds the state's equity"), (right, "Condition")):
         ax.set_title(title, fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([r for r, _ in labels], [text for _, text in labels], fontsize=8)
         ax.set_frame_on(False)
+        ax.set_aspect("equal")
     companies = sorted({k for k in kinds if k.startswith("company")})
 
     def patch(colour: str, label: str, marker: str = "s") -> Line2D:
