@@ -276,9 +276,25 @@ def explore_server(tmp_path):
         log.close()
 
 
+def outside_address() -> str | None:
+    """This machine's address on its default route, if it has one besides loopback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))  # no packet is sent for UDP
+        except OSError:
+            return None
+        address = s.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
 def test_explore_page_answers_and_renders(explore_server):
     url, proc = explore_server
     assert wait_for_http(url, proc, timeout=90) == 200
+    outside = outside_address()
+    if outside is not None:  # served on 127.0.0.1 only
+        port = int(url.rsplit(":", 1)[1].strip("/"))
+        with pytest.raises(OSError):
+            socket.create_connection((outside, port), timeout=3).close()
     playwright = pytest.importorskip("playwright.sync_api", reason="needs Playwright")
     if not CHROMIUM.exists():
         pytest.skip("needs Chromium at /usr/bin/chromium (apt-get install -y chromium)")
