@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from sim.bottom_lines import BOTTOM_LINES, breach_probability
@@ -40,15 +41,21 @@ def headline_table(ts: pd.DataFrame, measures: list[str] | None = None) -> pd.Da
     return table.reset_index()
 
 
-def _fmt(x: float) -> str:
+def fmt(x: float, signed: bool = False) -> str:
+    """A number for a table: about three significant digits, '—' for NaN."""
+    if not np.isfinite(x):
+        return "—"
+    sign = "+" if signed and x > 0 else ""
     a = abs(x)
-    if a >= 1e4:
-        return f"{x:,.0f}"
+    if a >= 1e4 or float(x).is_integer():
+        return f"{sign}{x:,.0f}"
     if a >= 100:
-        return f"{x:.0f}"
+        return f"{sign}{x:.0f}"
+    if a >= 10:
+        return f"{sign}{x:.1f}"
     if a >= 1:
-        return f"{x:.2f}"
-    return f"{x:.3f}"
+        return f"{sign}{x:.2f}"
+    return f"{sign}{x:.3g}"
 
 
 def format_table(table: pd.DataFrame, horizon_month: int) -> str:
@@ -66,7 +73,7 @@ def format_table(table: pd.DataFrame, horizon_month: int) -> str:
         lines.append(f"  {'scenario':<{width}}{head[0]:<32}{head[1]}")
         for _, r in block.iterrows():
             cells = [
-                f"{_fmt(r[f'{at}_median'])} [{_fmt(r[f'{at}_p05'])}, {_fmt(r[f'{at}_p95'])}]"
+                f"{fmt(r[f'{at}_median'])} [{fmt(r[f'{at}_p05'])}, {fmt(r[f'{at}_p95'])}]"
                 for at in ("deadline", "horizon")
             ]
             lines.append(f"  {r['scenario']:<{width}}{cells[0]:<32}{cells[1]}")

@@ -17,6 +17,15 @@ SCENARIOS = ROOT / "scenarios"
 REPS = 100  # replications for statistical tests
 SEED = 20220701
 Z = 3.0  # one-sided normal quantile for directional tests (p < 0.0014)
+TASK1_GROUPS = {
+    "pace",
+    "mixed_ownership",
+    "governance",
+    "managers",
+    "pay",
+    "equity_incentives",
+    "labour",
+}
 
 
 def scenario(name: str) -> Scenario:

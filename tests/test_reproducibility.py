@@ -5,7 +5,7 @@ import numpy as np
 from sim.engine import simulate, trajectory
 from sim.parameters import table
 from sim.scenario import baseline, derive, load
-from tests.conftest import SEED, run, scenario
+from tests.conftest import SEED, TASK1_GROUPS, run, scenario
 
 
 def test_same_seed_same_numbers_and_another_seed_differs():
@@ -34,17 +34,6 @@ def test_every_lever_written_out_at_its_off_value_equals_the_baseline(tmp_path):
     )
     off = load(tmp_path / "explicit_off.toml")
     assert np.array_equal(run(off), run("baseline"))
-
-
-TASK1_GROUPS = {
-    "pace",
-    "mixed_ownership",
-    "governance",
-    "managers",
-    "pay",
-    "equity_incentives",
-    "labour",
-}
 
 
 def test_the_task1_plan_without_capacity_is_the_baseline_bit_for_bit():

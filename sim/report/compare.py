@@ -20,7 +20,7 @@ from scipy.stats import t as student_t
 
 from sim.measures import headline, registry
 from sim.results import read_manifest
-from sim.summary import DEADLINE_MONTH, calendar
+from sim.summary import DEADLINE_MONTH, calendar, fmt
 
 # +1: higher is better, -1: lower is better. firms_closed and mixed_firms have no
 # agreed good direction; "better" there means "more", and the table says so.
@@ -155,23 +155,6 @@ def comparison_table(results: Results, measures: list[str] | None = None) -> pd.
                     }
                 )
     return pd.DataFrame(rows)
-
-
-def fmt(x: float, signed: bool = False) -> str:
-    """A number for a table: about three significant digits, '—' for NaN."""
-    if not np.isfinite(x):
-        return "—"
-    sign = "+" if signed and x > 0 else ""
-    a = abs(x)
-    if a >= 1e4 or float(x).is_integer():
-        return f"{sign}{x:,.0f}"
-    if a >= 100:
-        return f"{sign}{x:.0f}"
-    if a >= 10:
-        return f"{sign}{x:.1f}"
-    if a >= 1:
-        return f"{sign}{x:.2f}"
-    return f"{sign}{x:.3g}"
 
 
 def interval(median: float, low: float, high: float) -> str:
