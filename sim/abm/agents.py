@@ -462,6 +462,10 @@ class PrivateInvestor(mesa.Agent):
             return None
         if self.group >= 0 and self.group != offer.firm.group:
             return None
+        if (
+            self.capital < offer.reserve
+        ):  # a bid is capped by capital: it could not reach the reserve
+            return None
         c = self.model.c
         signal = rules.investor_signal(offer.roe, offer.signal_z[self.slot], c)
         hurdle = b.investor_hurdle(
