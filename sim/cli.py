@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.abm.cli import add_commands as add_abm_commands
+from sim.abm.cli import run_command as run_abm_command
 from sim.batch import BatchConflict, ClusterError, dask_executor, run_batch
 from sim.measures import registry
 from sim.parameters import table
@@ -160,6 +162,7 @@ def build_parser() -> Parser:
         "--markdown", action="store_true", help="print as Markdown (docs/parameters.md)"
     )
     add_report_commands(sub)
+    add_abm_commands(sub)
     return parser
 
 
@@ -268,6 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return cmd_run(args, argv)
         if (code := run_report_command(args)) is not None:
+            return code
+        if (code := run_abm_command(args)) is not None:
             return code
         if args.command == "validate":
             return cmd_validate(args)

@@ -93,7 +93,20 @@ def test_no_command_runs_every_bundled_scenario(tmp_path):
     assert {"baseline", "city_plan", "bold_mixed", "incentives_first", "lockstep"} <= names
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["validate"], ["measures"], ["parameters"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["run"],
+        ["validate"],
+        ["measures"],
+        ["parameters"],
+        ["report"],
+        ["compare"],
+        ["inspect"],
+        ["explore"],
+    ],
+)
 def test_every_command_explains_itself(command):
     proc = cli(*command, "--help")
     assert proc.returncode == 0 and "usage: run.py" in proc.stdout
@@ -138,4 +151,6 @@ def test_run_prints_bottom_lines_from_the_summary_and_writes_the_report(batch):
     assert row["probability"] == flags.mean() and row["replications"] == len(flags) == 60
     assert row["ci_low"] <= row["probability"] <= row["ci_high"]
     met = lines[(lines["scenario"] == "city_plan") & (lines["line"] == "deadline_met")].iloc[0]
-    assert met["probability"] == summary.loc[summary["scenario"] == "city_plan", "deadline_met"].mean()
+    assert (
+        met["probability"] == summary.loc[summary["scenario"] == "city_plan", "deadline_met"].mean()
+    )
