@@ -4,10 +4,9 @@ cooperation project, and the reform office.
 Agents carry the same variables as the vectorized core's :class:`~sim.state.State` (an
 enterprise has one attribute per (replications, enterprises) field, with the same name),
 read their fate from the same pre-drawn random numbers, and call the same equations of
-:mod:`sim.behaviour` (and, where the task modules still compute a rule inline, its scalar
-twin in :mod:`sim.abm.rules`). Methods are named after the steps of the monthly schedule
-(``sim/engine.py``); :meth:`SOEReformModel.step <sim.abm.model.SOEReformModel.step>` runs
-them in that order.
+:mod:`sim.behaviour` and rules of :mod:`sim.rules` as the core. Methods are named after the
+steps of the monthly schedule (``sim/engine.py``);
+:meth:`SOEReformModel.step <sim.abm.model.SOEReformModel.step>` runs them in that order.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ import mesa
 import numpy as np
 
 from sim import behaviour as b
-from sim.abm import rules
+from sim import rules
 from sim.population import (
     CENTRAL,
     IN_PLAN,

@@ -23,8 +23,7 @@ import numpy as np
 from mesa.agent import AgentSet
 
 from sim import behaviour as b
-from sim import measures
-from sim.abm import rules
+from sim import measures, rules
 from sim.abm.agents import (
     CooperationProject,
     Enterprise,

@@ -1,10 +1,12 @@
-"""Rules of the task modules, as pure functions of scalars (and arrays).
+"""Behavioural rules of production and the task modules, written once for both engines.
 
-The vectorized core computes these inline on (replications, enterprises) arrays in
-``sim/production.py`` and ``sim/tasks/*.py``. Until they are extracted into
-``sim/behaviour.py``, the agent model implements each one here, once, with the same
-formula and the same order of floating-point operations; every docstring names the array
-code it mirrors. Each function is elementwise, so the core could call it on its arrays.
+This is the single home of these rules: the vectorized core (``sim/production.py``,
+``sim/tasks/*.py``) calls them on (replications, enterprises) arrays, and the Mesa agent
+model (``sim/abm``) on one agent's scalars, so both apply the same formula in the same
+order of floating-point operations. Each function is elementwise (``match_company`` and
+``second_price`` work along the last axis); which firms a rule applies to, and the
+scatter and gather of the results, stay with the callers. The equations of production,
+valuation and pay are in :mod:`sim.behaviour`.
 """
 
 from __future__ import annotations
