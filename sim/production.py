@@ -15,24 +15,21 @@ from __future__ import annotations
 import numpy as np
 
 from sim import behaviour as b
+from sim import rules
 from sim.randomness import Draws
 from sim.state import State
 from sim.tasks.task1_governance import equity_form_effect, executive_pay_cap
 from sim.tasks.task4_investment_companies import collect_dividends
 
-WHOLLY_STATE = 1.0 - 1e-12
-
 
 def demand_index(s: State, t: int) -> np.ndarray:
     """Demand of each firm's industry relative to month 0 (R, N)."""
-    return np.exp(
-        np.take_along_axis(s.industry_growth, s.industry.astype(np.intp), axis=1) * t / 12.0
-    )
+    growth = np.take_along_axis(s.industry_growth, s.industry.astype(np.intp), axis=1)
+    return rules.demand_index(growth, t)
 
 
 def tfp_target(s: State, lv: dict, c: dict) -> np.ndarray:
     """Long-run log TFP plus the gains from the firm's reform package and owners."""
-    soft = (s.klass == 2) | (s.state_share >= WHOLLY_STATE)
     uplift = b.tfp_uplift(
         board=s.board,
         outside_majority=s.board & lv["outside_director_majority"],
@@ -44,7 +41,7 @@ def tfp_target(s: State, lv: dict, c: dict) -> np.ndarray:
         equity_form_effect=equity_form_effect(lv, c),
         private_share=s.investor_share,
         board_seat=s.investor_share >= c["board_seat_stake"],
-        soft_budget=soft,
+        soft_budget=rules.soft_budget(s.klass, s.state_share),
         response=s.uncertainty["incentive_response"][:, None],
         c=c,
     )
@@ -93,12 +90,11 @@ def produce(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
 def book(s: State, fin: dict, lv: dict, c: dict) -> None:
     """Allocate the month's profit or loss and update smoothed performance."""
     net = fin["net"]
-    loss = np.maximum(-net, 0.0)
-    subsidy = np.where(s.state_share >= WHOLLY_STATE, c["soft_budget_subsidy_share"] * loss, 0.0)
-    dividends = c["payout_ratio"] * np.maximum(net, 0.0)
-    retained = np.maximum(net, 0.0) - dividends
+    wholly_state = s.state_share >= rules.WHOLLY_STATE
     invests_out = s.reformed & (s.klass < 2)
-    outward = np.where(invests_out, lv["outward_investment_rate"] * retained, 0.0)
+    loss, subsidy, dividends, retained, outward = rules.allocate_profit(
+        net, wholly_state, invests_out, lv, c
+    )
     s.debt += loss - subsidy
     s.outward += outward
     s.assets += retained - outward
@@ -113,8 +109,7 @@ def book(s: State, fin: dict, lv: dict, c: dict) -> None:
 
 def update_performance(s: State, fin: dict, c: dict) -> None:
     """Smoothed ROA and profit, condition, and months spent hopeless-loss (active firms)."""
-    total = s.total_assets
-    roa = np.divide(12.0 * fin["ebit"], total, out=np.zeros_like(total), where=total > 0)
+    roa = rules.annual_roa(fin["ebit"], s.total_assets)
     s.roa_smoothed = np.where(
         s.active, b.smooth(s.roa_smoothed, roa, c["roa_smoothing"]), s.roa_smoothed
     )
