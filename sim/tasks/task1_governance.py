@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import rules
 from sim.randomness import Draws
 from sim.state import State
 
@@ -48,8 +49,7 @@ def equity_form_effect(lv: dict, c: dict) -> float:
 
 def executive_pay_cap(s: State, lv: dict) -> np.ndarray:
     """The cap each firm's executives face; market pay for market-selected managers if allowed."""
-    exempt = s.manager_market & lv["pay_differentiation"]
-    return np.where(exempt, np.inf, lv["exec_pay_cap_multiple"])
+    return rules.executive_pay_cap(s.manager_market, lv)
 
 
 def review_managers(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
