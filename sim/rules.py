@@ -136,11 +136,13 @@ def investor_bid(
     return np.minimum(b.stake_price(stake, value, issued), capital)
 
 
-def second_price(bids: Sequence[float], reserve: float) -> tuple[int, float]:
-    """Winner (first highest bid) and price: the larger of the reserve and the runner-up."""
-    winner = int(np.argmax(bids))
-    others = [x for i, x in enumerate(bids) if i != winner]
-    return winner, float(np.maximum(reserve, max(others, default=-np.inf)))
+def second_price(bids: ArrayLike, reserve: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Winner (first highest bid along the last axis) and price: the larger of the reserve
+    and the runner-up (``-inf`` marks no bid)."""
+    others = np.array(bids, dtype=float)
+    winner = np.argmax(others, axis=-1)
+    np.put_along_axis(others, np.expand_dims(winner, -1), -np.inf, axis=-1)
+    return winner, np.maximum(reserve, others.max(axis=-1))
 
 
 def settle_deal(
@@ -148,7 +150,7 @@ def settle_deal(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cash paid, state value drained and the old owners' kept fraction (``_settle``)."""
     issued = np.asarray(stake) + employee
-    paid = np.asarray(price) * issued / stake
+    paid = np.asarray(price) * issued / stake  # employees buy at the investor's unit price
     fair_paid = b.stake_price(issued, fair, issued)
     keep = 1.0 - issued
     drained = np.asarray(state_share) * keep * np.maximum(fair_paid - paid, 0.0)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import behaviour as b
+from sim import rules
 from sim.population import IN_PLAN
 from sim.randomness import Draws
 from sim.state import State
@@ -35,19 +36,7 @@ from sim.tasks.task4_investment_companies import supervision_strength
 
 def stake_limits(s: State, lv: dict) -> np.ndarray:
     """Largest private stake each firm may offer, by class (R, N)."""
-    limits = np.array(
-        [
-            lv["max_private_stake_competitive"],
-            lv["max_private_stake_strategic"],
-            lv["max_private_stake_public_welfare"],
-        ]
-    )
-    return np.where(IN_PLAN, limits[s.klass], 0.0)
-
-
-def expected_roe(s: State, fin: dict, c: dict) -> np.ndarray:
-    """A firm's annual return on equity at its current fundamentals (R, N)."""
-    return 12.0 * fin["net"] / np.maximum(s.equity, 1e-9)
+    return rules.stake_limit(s.klass, IN_PLAN, lv)
 
 
 def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict) -> None:
@@ -57,7 +46,7 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict
     open_ = s.active & s.reformed & (s.investor < 0) & (limit > 0)
     strength = supervision_strength(lv)
     u = d.listing_u[:, t - 1]
-    listed = open_ & (u < c["listing_rate"] * (1.0 - c["supervision_delay"] * strength))
+    listed = open_ & (u < rules.listing_chance(strength, c))
     order = np.argsort(np.where(listed, u, 2.0), axis=1, kind="stable")[
         :, : int(c["offers_per_month"])
     ]
@@ -65,11 +54,10 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict
     if not valid.any():
         return
     rows = np.arange(s.replications)
-    roe = expected_roe(s, fundamentals, c)
+    roe = rules.expected_roe(fundamentals["net"], s.equity)
     cost_of_equity = s.uncertainty["interest_rate"] + c["equity_premium"]
-    sd = s.uncertainty["appraisal_error_sd"] * (1.0 - c["supervision_appraisal_cut"] * strength)
-    collusion = c["underpricing_chance"] * (1.0 - strength)
-    collusive_cut = c["underpricing_discount"] * (1.0 - 0.5 * strength)
+    sd = rules.appraisal_sd(s.uncertainty["appraisal_error_sd"], strength, c)
+    collusion, collusive_cut = rules.collusion(strength, c)
     for k in range(order.shape[1]):
         f = order[:, k]
         ok = valid[:, k]
@@ -80,20 +68,18 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict
         fair = b.equity_value(
             equity, roe[rows, f], cost_of_equity, c["valuation_floor"], c["valuation_cap"]
         )
-        appraised = fair * np.exp(sd * d.appraisal_z[rows, t - 1, f] - 0.5 * sd**2)
+        appraised = rules.appraised_value(fair, sd, d.appraisal_z[rows, t - 1, f])
         discount = 0.0 if lv["appraisal_floor"] else c["negotiated_discount"]
         issued = stake + employee
         colluding = d.collusion_u[:, t - 1, k] < collusion
-        reserve = b.stake_price(stake, appraised, issued) * (1.0 - discount)
-        reserve = reserve * np.where(colluding, 1.0 - collusive_cut, 1.0)
-        signal = (
-            roe[rows, f][:, None] + c["expected_synergy"] + c["signal_sd"] * d.signal_z[:, t - 1, k]
-        )
+        reserve = rules.reserve_price(stake, appraised, issued, discount, colluding, collusive_cut)
+        signal = rules.investor_signal(roe[rows, f][:, None], d.signal_z[:, t - 1, k], c)
         hurdle = b.investor_hurdle(
             s.investor_required, s.investor_trust, stake[:, None], c["minority_risk_premium"]
         )
-        value = b.equity_value(equity[:, None], signal, hurdle, 0.0, c["valuation_cap"])
-        bid = np.minimum(b.stake_price(stake[:, None], value, issued[:, None]), s.investor_capital)
+        bid = rules.investor_bid(
+            equity[:, None], signal, hurdle, stake[:, None], issued[:, None], s.investor_capital, c
+        )
         group = s.industry_group[rows, f]
         eligible = (
             ok[:, None]
@@ -106,24 +92,25 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict
         deal = eligible.any(axis=1)
         if not deal.any():
             continue
-        bids = np.where(eligible, bid, -np.inf)
-        winner = np.argmax(bids, axis=1)
-        bids[rows, winner] = -np.inf
-        price = np.maximum(reserve, bids.max(axis=1))
+        winner, price = rules.second_price(np.where(eligible, bid, -np.inf), reserve)
         _settle(
             s, rows[deal], f[deal], winner[deal], stake[deal], employee, price[deal], fair[deal]
         )
 
 
-def _settle(s, r, f, winner, stake, employee, price, fair) -> None:
+def _settle(
+    s: State,
+    r: np.ndarray,
+    f: np.ndarray,
+    winner: np.ndarray,
+    stake: np.ndarray,
+    employee: float,
+    price: np.ndarray,
+    fair: np.ndarray,
+) -> None:
     """Record deals: new shares issued, cash in, owners diluted, any shortfall drained."""
-    issued = stake + employee
-    paid = price * issued / stake  # employees buy at the investor's unit price
-    fair_paid = b.stake_price(issued, fair, issued)
-    keep = 1.0 - issued
-    s.state_assets_drained += np.bincount(
-        r, s.state_share[r, f] * keep * np.maximum(fair_paid - paid, 0.0), s.replications
-    )
+    paid, drained, keep = rules.settle_deal(price, stake, employee, fair, s.state_share[r, f])
+    s.state_assets_drained += np.bincount(r, drained, s.replications)
     s.private_capital_in += np.bincount(r, paid, s.replications)
     s.assets[r, f] += paid
     s.state_share[r, f] *= keep
