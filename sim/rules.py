@@ -259,7 +259,7 @@ def reemployment_rate(rate: ArrayLike, support: float) -> np.ndarray:
     return np.clip(np.asarray(rate) * (1.0 + support), 0, 1)
 
 
-def labour_fiscal_cost(laid_off: ArrayLike, unemployed: ArrayLike, lv: dict, c: dict):
+def labour_fiscal_cost(laid_off: ArrayLike, unemployed: ArrayLike, lv: dict, c: dict) -> np.ndarray:
     """Resettlement of this month's laid-off plus support for the unemployed, 亿元."""
     support = lv["reemployment_support"] * c["reemployment_support_cost"] * np.asarray(unemployed)
     return (np.asarray(laid_off) * c["resettlement_cost"] + support) / b.YUAN_PER_YI

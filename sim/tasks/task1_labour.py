@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import behaviour as b
+from sim import rules
 from sim.randomness import Draws
 from sim.state import State
 
@@ -31,19 +32,18 @@ def adjust_labour(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     dismissed = np.where(s.reformed, b.stochastic_round(redundant * shed, u[:, DISMISSALS]), 0)
     stay = stay - dismissed
     gap = b.stochastic_round(np.maximum(s.needed - stay, 0.0), u[:, HIRES])
-    hires = np.where(s.reformed, gap, np.maximum(gap, quits))
+    hires = rules.hires(gap, quits, s.reformed)
     s.workers = stay + hires
     s.hires = hires
     s.separations = quits + dismissed
     s.dismissals = dismissed
     laid_off = dismissed.sum(axis=1) + s.layoffs.sum(axis=1)
     s.unemployed += laid_off
-    rate = np.clip(s.uncertainty["reemployment_rate"] * (1.0 + lv["reemployment_support"]), 0, 1)
+    rate = rules.reemployment_rate(s.uncertainty["reemployment_rate"], lv["reemployment_support"])
     s.reemployed = np.minimum(
         b.stochastic_round(s.unemployed * b.monthly_rate(rate), d.city_u[:, t - 1, 1]), s.unemployed
     )
     s.unemployed -= s.reemployed
-    support = lv["reemployment_support"] * c["reemployment_support_cost"] * s.unemployed
-    s.fiscal_cost += (laid_off * c["resettlement_cost"] + support) / b.YUAN_PER_YI
+    s.fiscal_cost += rules.labour_fiscal_cost(laid_off, s.unemployed, lv, c)
     flexibility = np.where(s.reformed, lv["wage_flexibility"], 0.0)
     s.wage = b.wage_level(c["wage"], flexibility, s.roa_smoothed - c["performing_roa"])
