@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.behaviour import YUAN_PER_YI
+from sim import rules
 from sim.population import CENTRAL, PROVINCIAL
 from sim.randomness import Draws
 from sim.state import State
@@ -31,27 +31,21 @@ def hand_over_social_functions(s: State, t: int, d: Draws, lv: dict, c: dict) ->
     """Signing and completion of 三供一业 hand-overs; socialisation of provincial retirees."""
     u = d.handover_u[:, t - 1]
     sign = CENTRAL & (s.handover == UNSIGNED) & (u < lv["handover_signing_rate"])
-    speed = 1.0 + c["handover_subsidy_speedup"] * lv["handover_city_subsidy"]
-    hazard = np.minimum(speed / s.uncertainty["handover_completion_months"], 1.0)[:, None]
-    complete = CENTRAL & (s.handover == SIGNED) & (u < hazard)
+    subsidy = lv["handover_city_subsidy"]
+    hazard = rules.handover_hazard(subsidy, s.uncertainty["handover_completion_months"], c)
+    complete = CENTRAL & (s.handover == SIGNED) & (u < hazard[:, None])
     s.handover[sign] = SIGNED
     s.handover[complete] = COMPLETED
-    cost = (
-        s.workers
-        * c["handover_households_per_worker"]
-        * c["handover_cost_per_household"]
-        / YUAN_PER_YI
-    )
-    firm_part = cost * c["handover_enterprise_share"]
-    city = np.where(complete, firm_part * lv["handover_city_subsidy"], 0.0)
+    firm_part, city_part = rules.handover_costs(s.workers, subsidy, c)
+    city = np.where(complete, city_part, 0.0)
     s.assets -= np.where(complete, firm_part, 0.0) - city
     s.fiscal_cost += city.sum(axis=1)
 
     socialise = PROVINCIAL & ~s.socialised & s.active & (u < lv["retiree_socialisation_rate"])
     s.socialised |= socialise
-    one_time = np.where(socialise, c["socialisation_cost_years"] * s.burden * s.assets, 0.0)
-    s.assets -= one_time * (1.0 - c["socialisation_city_share"])
-    s.fiscal_cost += (one_time * c["socialisation_city_share"]).sum(axis=1)
+    firm_cost, city_cost = rules.socialisation_cost(s.burden, s.assets, c)
+    s.assets -= np.where(socialise, firm_cost, 0.0)
+    s.fiscal_cost += np.where(socialise, city_cost, 0.0).sum(axis=1)
     s.burden = np.where(
         complete | socialise, s.burden * (1.0 - c["handover_burden_removed"]), s.burden
     )
@@ -61,11 +55,8 @@ def hand_over_social_functions(s: State, t: int, d: Draws, lv: dict, c: dict) ->
 
 def invest_cooperation_projects(s: State, t: int, lv: dict, c: dict) -> None:
     """This month's investment of the realised cooperation projects, into their hosts."""
-    support = lv["cooperation_support"]
-    window = c["cooperation_start_window"] * (1.0 - 0.5 * support)
-    start = 1 + np.floor(s.project_start_u * window)
     chance = s.uncertainty["cooperation_realisation"][:, None]
-    realised = s.project_realised_u < chance + support * (1.0 - chance)
+    start, realised = rules.project_schedule(s.project_start_u, s.project_realised_u, chance, lv, c)
     running = realised & (t >= start) & (t < start + c["cooperation_duration"])
     flow = np.where(running, s.project_size / c["cooperation_duration"], 0.0)
     rows = np.arange(s.replications)[:, None].repeat(flow.shape[1], axis=1)
