@@ -17,9 +17,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from sim import behaviour as b
-from sim.tasks.task4_investment_companies import company_similarity
 
-WHOLLY_STATE = 1.0 - 1e-12  # production.WHOLLY_STATE
+WHOLLY_STATE = 1.0 - 1e-12  # a state share at least this is wholly state-owned
+FOCUS_GROUPS = 4  # leading, emerging, characteristic, infrastructure and public services
 
 
 def where(condition: ArrayLike, a: ArrayLike, b: ArrayLike) -> ArrayLike:
@@ -195,14 +195,6 @@ def project_schedule(
 
 
 # --- Task 3 (sim/tasks/task3_decoupling.py) ------------------------------------------------
-def match_company(firm_group: ArrayLike, n_companies: int, tie_u: ArrayLike, c: dict) -> np.ndarray:
-    """The company a firm moves to: best industry match, ties by its own draw (task 4)."""
-    sim = company_similarity(firm_group, n_companies, c)
-    best = sim == sim.max(axis=-1, keepdims=True)
-    pick = np.floor(np.asarray(tie_u) * best.sum(axis=-1)).astype(int)
-    return np.argmax(best & (np.cumsum(best, axis=-1) == pick[..., None] + 1), axis=-1)
-
-
 def transfer_ready(
     condition: ArrayLike, debt: ArrayLike, total_assets: ArrayLike, c: dict
 ) -> np.ndarray:
@@ -238,6 +230,24 @@ def closure_residual(
 
 
 # --- Task 4 (sim/tasks/task4_investment_companies.py) --------------------------------------
+def company_similarity(firm_group: ArrayLike, n_companies: int, c: dict) -> np.ndarray:
+    """How well each company's focus matches each firm's industry group (..., K)."""
+    focus = np.arange(n_companies) % FOCUS_GROUPS
+    g = np.asarray(firm_group)[..., None]
+    related = (g < 3) & (focus < 3)
+    return np.where(
+        g == focus, 1.0, np.where(related, c["similarity_related"], c["similarity_unrelated"])
+    )
+
+
+def match_company(firm_group: ArrayLike, n_companies: int, tie_u: ArrayLike, c: dict) -> np.ndarray:
+    """The company a firm moves to: best industry match, ties broken by its own draw."""
+    sim = company_similarity(firm_group, n_companies, c)
+    best = sim == sim.max(axis=-1, keepdims=True)
+    pick = np.floor(np.asarray(tie_u) * best.sum(axis=-1)).astype(int)
+    return np.argmax(best & (np.cumsum(best, axis=-1) == pick[..., None] + 1), axis=-1)
+
+
 def tunnel_chance(strength: float, c: dict) -> float:
     """Monthly chance of tunnelling in a city firm (``tunnel``)."""
     return c["tunnel_chance"] * (1.0 - strength)

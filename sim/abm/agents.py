@@ -31,11 +31,12 @@ from sim.population import (
     PRIORITY_INDUSTRY,
     PROVINCIAL,
 )
+from sim.rules import FOCUS_GROUPS
 from sim.tasks.task1_governance import BOARD, EQUITY_INCENTIVE, MARKET_MANAGER, new_manager_ability
 from sim.tasks.task1_labour import DISMISSALS, HIRES, QUITS
 from sim.tasks.task1_pace import class_start_months
 from sim.tasks.task2_central_provincial import COMPLETED, SIGNED, UNSIGNED
-from sim.tasks.task4_investment_companies import FOCUS_GROUPS, supervision_strength
+from sim.tasks.task4_investment_companies import supervision_strength
 
 if TYPE_CHECKING:
     from sim.abm.model import SOEReformModel

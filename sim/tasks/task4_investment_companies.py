@@ -20,12 +20,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim import behaviour as b
+from sim import rules
 from sim.population import IN_PLAN, INDUSTRY_GROUP, PRIORITY_INDUSTRY
 from sim.randomness import Draws
 from sim.state import State
-
-FOCUS_GROUPS = 4  # leading, emerging, characteristic, infrastructure and public services
-WHOLLY_STATE = 1.0 - 1e-12
 
 
 def supervision_strength(lv: dict) -> float:
@@ -33,22 +31,9 @@ def supervision_strength(lv: dict) -> float:
     return (lv["rules_before"] + lv["monitoring_during"] + lv["accountability_after"]) / 3.0
 
 
-def company_similarity(firm_group: np.ndarray, n_companies: int, c: dict) -> np.ndarray:
-    """How well each company's focus matches each firm's industry group (..., K)."""
-    focus = np.arange(n_companies) % FOCUS_GROUPS
-    g = np.asarray(firm_group)[..., None]
-    related = (g < 3) & (focus < 3)
-    return np.where(
-        g == focus, 1.0, np.where(related, c["similarity_related"], c["similarity_unrelated"])
-    )
-
-
 def match_company(s: State, d: Draws, n_companies: int, c: dict) -> np.ndarray:
     """The company each firm would be transferred to (R, N)."""
-    sim = company_similarity(INDUSTRY_GROUP[s.industry], n_companies, c)
-    best = sim == sim.max(axis=-1, keepdims=True)
-    pick = np.floor(d.company_tie_u * best.sum(axis=-1)).astype(int)
-    return np.argmax(best & (np.cumsum(best, axis=-1) == pick[..., None] + 1), axis=-1)
+    return rules.match_company(INDUSTRY_GROUP[s.industry], n_companies, d.company_tie_u, c)
 
 
 def credit_owners(s: State, r: np.ndarray, f: np.ndarray, amount: np.ndarray) -> None:
@@ -76,7 +61,7 @@ def reallocate_capital(s: State, lv: dict) -> None:
     target = (
         s.active
         & (s.company >= 0)
-        & (s.state_share >= WHOLLY_STATE)
+        & (s.state_share >= rules.WHOLLY_STATE)
         & PRIORITY_INDUSTRY[s.industry]
     )
     k = np.where(target, s.company, 0)
@@ -92,10 +77,8 @@ def reallocate_capital(s: State, lv: dict) -> None:
 def tunnel(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     """Tunnelling: equity taken out of city firms, less likely and smaller under supervision."""
     strength = supervision_strength(lv)
-    happens = IN_PLAN & s.active & (d.tunnel_u[:, t - 1] < c["tunnel_chance"] * (1.0 - strength))
-    taken = np.where(
-        happens, c["tunnel_size"] * (1.0 - 0.5 * strength) * np.maximum(s.equity, 0.0), 0.0
-    )
+    happens = IN_PLAN & s.active & (d.tunnel_u[:, t - 1] < rules.tunnel_chance(strength, c))
+    taken = np.where(happens, rules.tunnel_amount(s.equity, strength, c), 0.0)
     s.assets -= taken
     lost = (s.state_share * taken).sum(axis=1)
     s.state_assets_drained += lost
