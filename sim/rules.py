@@ -210,15 +210,14 @@ def merger_layoffs(workers: ArrayLike, c: dict) -> np.ndarray:
 
 
 def weighted_merge(
-    x_anchor: float, w_anchor: float, xs: Sequence[float], ws: Sequence[float]
-) -> float:
-    """Asset-weighted average of the anchor and what it absorbs, added in firm order
-    (``_weighted_merge``'s ``np.add.at``)."""
+    x_anchor: ArrayLike, w_anchor: ArrayLike, xs: Sequence[ArrayLike], ws: Sequence[ArrayLike]
+) -> np.ndarray:
+    """Asset-weighted average of the anchor and the firms it absorbs, added in firm order."""
     acc, total = x_anchor * w_anchor, w_anchor
     for x, w in zip(xs, ws, strict=True):
-        acc += x * w
-        total += w
-    return acc / max(total, 1e-9)
+        acc = acc + x * w
+        total = total + w
+    return acc / np.maximum(total, 1e-9)
 
 
 def closure_residual(

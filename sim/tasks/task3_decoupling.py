@@ -24,12 +24,11 @@ from __future__ import annotations
 import numpy as np
 
 from sim import behaviour as b
+from sim import rules
 from sim.population import IN_PLAN, MUNICIPAL, N_DEPARTMENTS, N_INDUSTRIES
 from sim.randomness import Draws
 from sim.state import State
 from sim.tasks.task4_investment_companies import credit_owners, match_company
-
-WHOLLY_STATE = 1.0 - 1e-12
 
 
 def decouple_departments(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
@@ -43,7 +42,7 @@ def decouple_departments(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     dept = np.clip(s.department, 0, None)
     released = MUNICIPAL & np.take_along_axis(s.department_decoupled, dept, axis=1) & s.active
     waiting = released & (s.company < 0)
-    ready = waiting & (s.condition < 2) & (s.debt < c["readiness_debt_ratio"] * s.total_assets)
+    ready = waiting & rules.transfer_ready(s.condition, s.debt, s.total_assets, c)
     if ready.any():
         target = match_company(s, d, int(lv["investment_companies"]), c)
         s.company = np.where(ready, target, s.company)
@@ -55,7 +54,7 @@ def consolidate(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     """Merge same-industry wholly state-owned firms into their company's largest such firm."""
     if not lv["consolidation"]:
         return
-    eligible = s.active & (s.company >= 0) & (s.state_share >= WHOLLY_STATE)
+    eligible = s.active & (s.company >= 0) & (s.state_share >= rules.WHOLLY_STATE)
     key = np.where(eligible, s.company * N_INDUSTRIES + s.industry, -1)
     order = np.lexsort((-s.assets, key), axis=-1)
     sorted_key = np.take_along_axis(key, order, axis=1)
@@ -72,7 +71,7 @@ def consolidate(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
         return
     into, src = (r, anchor[r, f]), (r, f)
     weight = s.assets[src]
-    laid_off = np.floor(s.workers[src] * c["merger_redundancy"]).astype(np.int64)
+    laid_off = rules.merger_layoffs(s.workers[src], c)
     stay = s.workers[src] - laid_off
     _weighted_merge(s, into, src, weight)
     for name in ("assets", "debt", "outward"):
@@ -88,14 +87,23 @@ def consolidate(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
 
 
 def _weighted_merge(s: State, into: tuple, src: tuple, weight: np.ndarray) -> None:
-    """Asset-weighted averages of TFP and performance of the anchor and what it absorbs."""
-    total = s.assets.copy()
-    np.add.at(total, into, weight)
+    """Asset-weighted averages of TFP and performance of each anchor and what it absorbs.
+
+    Anchors are grouped by how many firms they absorb; in a group, ``parts[k]`` picks
+    each anchor's k-th absorbed firm in firm order, the order the rule adds them in."""
+    key = into[0] * s.assets.shape[1] + into[1]
+    order = np.argsort(key, kind="stable")
+    _, first, count = np.unique(key[order], return_index=True, return_counts=True)
+    groups = []
+    for n in np.unique(count):
+        parts = [order[first[count == n] + k] for k in range(n)]
+        groups.append(((into[0][parts[0]], into[1][parts[0]]), parts))
     for name in ("log_tfp", "log_tfp_base", "roa_smoothed", "burden"):
         x = getattr(s, name)
-        acc = x * s.assets
-        np.add.at(acc, into, x[src] * weight)
-        x[into] = acc[into] / np.maximum(total[into], 1e-9)
+        absorbed = x[src]
+        for anchor, parts in groups:
+            xs, ws = [absorbed[p] for p in parts], [weight[p] for p in parts]
+            x[anchor] = rules.weighted_merge(x[anchor], s.assets[anchor], xs, ws)
 
 
 def _retire(s: State, src: tuple, flag: np.ndarray) -> None:
@@ -120,8 +128,8 @@ def close_hopeless(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     r, f = np.nonzero(close)
     if r.size == 0:
         return
-    recovered = s.uncertainty["asset_recovery_rate"][r] * s.assets[r, f] + s.outward[r, f]
-    residual = np.maximum(recovered - s.debt[r, f], 0.0)
+    recovery_rate = s.uncertainty["asset_recovery_rate"][r]
+    residual = rules.closure_residual(recovery_rate, s.assets[r, f], s.outward[r, f], s.debt[r, f])
     credit_owners(s, r, f, residual)
     s.layoffs[r, f] += s.workers[r, f]
     s.output_lost[r, f] += s.value_added[r, f]
