@@ -95,7 +95,7 @@ def collusion(strength: float, c: dict) -> tuple[float, float]:
 
 
 def expected_roe(net: ArrayLike, equity: ArrayLike) -> np.ndarray:
-    """Annual return on equity at the fundamentals (``expected_roe``)."""
+    """Annual return on equity at the fundamentals (``run_market``: ``roe``)."""
     return 12.0 * np.asarray(net) / np.maximum(equity, 1e-9)
 
 
