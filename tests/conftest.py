@@ -17,6 +17,17 @@ SCENARIOS = ROOT / "scenarios"
 REPS = 100  # replications for statistical tests
 SEED = 20220701
 Z = 3.0  # one-sided normal quantile for directional tests (p < 0.0014)
+CHROMIUM = Path(
+    "/usr/bin/chromium"
+)  # Debian's package; .ci/run installs it, never a downloaded browser
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 TASK1_GROUPS = {
     "pace",
     "mixed_ownership",

@@ -31,21 +31,12 @@ from sim.population import N_FIRMS
 from sim.randomness import draw
 from sim.scenario import derive
 from sim.state import initial_state
-from tests.conftest import scenario
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 NAMES = list(measures.registry())
 SEED = 3
-CHROMIUM = Path("/usr/bin/chromium")
-BROWSER_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 def short(name: str, months: int = 24):
@@ -300,7 +291,7 @@ def test_explore_page_answers_and_renders(explore_server):
         pytest.skip("needs Chromium at /usr/bin/chromium (apt-get install -y chromium)")
     with tempfile.TemporaryDirectory() as profile, playwright.sync_playwright() as p:
         browser = p.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, args=BROWSER_ARGS
+            profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
         try:
             page = browser.new_page()

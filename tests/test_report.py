@@ -32,19 +32,10 @@ from sim.report.compare import (
 )
 from sim.report.html import TEXT, scenario_thresholds, write_report
 from sim.scenario import load
-from tests.conftest import SCENARIOS, SEED
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, SCENARIOS, SEED
 
 REPS = 40
 HORIZON = 24
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 BASELINE = f"""title = "Baseline, {HORIZON} months"
 title_zh = "基准情景（{HORIZON}个月）"
 
