@@ -341,6 +341,7 @@ def run_batch(
         "scenario_files": {sc.name: dict(sc.files) for sc in scenarios},
         "scenario_titles": {sc.name: {"en": sc.title, "zh": sc.title_zh} for sc in scenarios},
         "horizons": {sc.name: sc.horizon for sc in scenarios},
+        "thresholds": {sc.name: dict(sc.thresholds) for sc in scenarios},
         "chunks_total": len(chunks),
         "chunks_done": result.chunks_reused,
         "status": "running",

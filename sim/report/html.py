@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-import tempfile
 import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,8 +37,6 @@ from sim.report.compare import (
     percent,
 )
 from sim.results import atomic_write_bytes
-from sim.scenario import ScenarioError, load
-from sim.scenario import baseline as builtin_baseline
 from sim.summary import DEADLINE_MONTH, START, calendar
 
 LANGS = ("en", "zh")
@@ -221,27 +218,13 @@ def _wrap(label: str, lang: str) -> str:
 
 
 def scenario_thresholds(results: Results) -> dict[str, dict[str, float] | None]:
-    """Each scenario's bottom-line thresholds, re-read from the scenario texts in the manifest.
+    """Each scenario's bottom-line thresholds as the batch applied them (from the manifest).
 
-    None when the re-read scenario does not match the digest the batch recorded (a
-    scenario built in code, or files the current code reads differently).
+    None for a scenario whose manifest records none (a batch written before thresholds
+    were recorded).
     """
-    digests = results.manifest["identity"]["scenarios"]
-    found: dict[str, dict[str, float] | None] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for name in results.scenarios:
-            files = results.manifest.get("scenario_files", {}).get(name, {})
-            folder = Path(tmp) / name
-            folder.mkdir()
-            for path, text in files.items():
-                (folder / Path(path).name).write_text(text, encoding="utf-8")
-            try:
-                sc = load(folder / Path(next(iter(files))).name) if files else builtin_baseline()
-            except ScenarioError:
-                found[name] = None
-                continue
-            found[name] = dict(sc.thresholds) if sc.digest() == digests.get(name) else None
-    return found
+    recorded = results.manifest.get("thresholds", {})
+    return {name: recorded.get(name) for name in results.scenarios}
 
 
 @dataclass
