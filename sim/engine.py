@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from sim import measures
+from sim import measures, rules
 from sim.production import demand_index, firm_financials, fundamentals, produce
 from sim.randomness import Draws, draw
 from sim.scenario import Scenario
@@ -70,7 +70,7 @@ def step(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
 def open_books(s: State, c: dict) -> None:
     """Month 0: the accounts of June 2022, so that every measure has a starting value."""
     fin = firm_financials(s, s.log_tfp, demand_index(s, 0), c)
-    s.roa_smoothed = 12.0 * fin["ebit"] / s.total_assets
+    s.roa_smoothed = rules.annual_roa(fin["ebit"], s.total_assets)
     s.net_smoothed = fin["net"]
     s.value_added, s.ebit, s.net_profit = fin["value_added"], fin["ebit"], fin["net"]
     s.condition = s.initial_condition.copy()

@@ -94,6 +94,11 @@ def collusion(strength: float, c: dict) -> tuple[float, float]:
     )
 
 
+def cost_of_equity(interest_rate: ArrayLike, c: dict) -> np.ndarray:
+    """Return the state's appraisers ask of equity: interest plus the equity premium."""
+    return np.asarray(interest_rate) + c["equity_premium"]
+
+
 def expected_roe(net: ArrayLike, equity: ArrayLike) -> np.ndarray:
     """Annual return on equity at the fundamentals (``run_market``: ``roe``)."""
     return 12.0 * np.asarray(net) / np.maximum(equity, 1e-9)
@@ -207,6 +212,16 @@ def transfer_ready(
 def merger_layoffs(workers: ArrayLike, c: dict) -> np.ndarray:
     """Workers of an absorbed firm laid off at the merger (``consolidate``)."""
     return np.floor(np.asarray(workers) * c["merger_redundancy"]).astype(np.int64)
+
+
+def merged_needed_labour(needed0: ArrayLike, c: dict) -> np.ndarray:
+    """Needed workers an absorbed firm brings to its anchor, less the redundancies."""
+    return np.asarray(needed0) * (1.0 - c["merger_redundancy"])
+
+
+def merger_overhead_saving(absorbed_assets: ArrayLike, anchor_assets: ArrayLike, c: dict):
+    """Fall in the anchor's overhead rate (share of assets a year) from absorbing a firm."""
+    return c["merger_cost_saving"] * np.asarray(absorbed_assets) / anchor_assets
 
 
 def weighted_merge(

@@ -184,7 +184,7 @@ class Enterprise(mesa.Agent):
             self.assets += f.assets
             self.debt += f.debt
             self.outward += f.outward
-            self.needed0 += f.needed0 * (1.0 - c["merger_redundancy"])
+            self.needed0 += rules.merged_needed_labour(f.needed0, c)
             self.workers += stay
             self.moved += stay
             f.moved -= stay
@@ -193,7 +193,7 @@ class Enterprise(mesa.Agent):
                 "merger", t, f.index, counterparty=self.index, value=stay, detail=laid_off
             )
         for w in weights:
-            self.burden -= c["merger_cost_saving"] * w / self.assets
+            self.burden -= rules.merger_overhead_saving(w, self.assets, c)
         self.restructuring = True
         for f in sources:
             f.retire("merged")
@@ -712,7 +712,7 @@ class ReformOffice(mesa.Agent):
         m, lv, c = self.model, self.model.lv, self.model.c
         equity = firm.equity
         roe = float(rules.expected_roe(firm.fundamentals()["net"], equity))
-        cost_of_equity = m.uncertainty["interest_rate"] + c["equity_premium"]
+        cost_of_equity = rules.cost_of_equity(m.uncertainty["interest_rate"], c)
         fair = float(
             b.equity_value(equity, roe, cost_of_equity, c["valuation_floor"], c["valuation_cap"])
         )

@@ -55,7 +55,7 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict
         return
     rows = np.arange(s.replications)
     roe = rules.expected_roe(fundamentals["net"], s.equity)
-    cost_of_equity = s.uncertainty["interest_rate"] + c["equity_premium"]
+    cost_of_equity = rules.cost_of_equity(s.uncertainty["interest_rate"], c)
     sd = rules.appraisal_sd(s.uncertainty["appraisal_error_sd"], strength, c)
     collusion, collusive_cut = rules.collusion(strength, c)
     for k in range(order.shape[1]):

@@ -76,12 +76,12 @@ def consolidate(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     _weighted_merge(s, into, src, weight)
     for name in ("assets", "debt", "outward"):
         np.add.at(getattr(s, name), into, getattr(s, name)[src])
-    np.add.at(s.needed0, into, s.needed0[src] * (1.0 - c["merger_redundancy"]))
+    np.add.at(s.needed0, into, rules.merged_needed_labour(s.needed0[src], c))
     np.add.at(s.workers, into, stay)
     np.add.at(s.moved, into, stay)
     s.moved[src] -= stay
     s.layoffs[src] += laid_off
-    np.subtract.at(s.burden, into, c["merger_cost_saving"] * weight / s.assets[into])
+    np.subtract.at(s.burden, into, rules.merger_overhead_saving(weight, s.assets[into], c))
     s.restructuring[into] = True
     _retire(s, src, s.merged)
 
