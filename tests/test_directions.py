@@ -118,15 +118,15 @@ def _deals_by_condition(sc, reps=100):
     before = None
     for s, _ in trajectory(sc, SEED, range(reps)):
         if before is not None:
-            new = (s.investor >= 0) & (before["investor"] < 0)
+            new = (s.firms.investor >= 0) & (before["investor"] < 0)
             on_offer = before["on_offer"]
             for k in range(3):
                 deals[k] += (new & (before["condition"] == k)).sum()
                 exposure[k] += (on_offer & (before["condition"] == k)).sum()
         before = {
-            "investor": s.investor.copy(),
-            "condition": s.condition.copy(),
-            "on_offer": s.reformed & (s.investor < 0) & (s.klass == 0),
+            "investor": s.firms.investor.copy(),
+            "condition": s.firms.condition.copy(),
+            "on_offer": s.firms.reformed & (s.firms.investor < 0) & (s.firms.klass == 0),
         }
     return deals, exposure
 
