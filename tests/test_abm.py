@@ -25,6 +25,7 @@ from sim import engine, measures, schedule
 from sim.abm import SOEReformModel, simulate
 from sim.abm.cli import add_commands, main, run_command
 from sim.abm.inspection import run_inspection, tables
+from sim.codes import DEADLINE_MONTH
 from sim.population import N_FIRMS
 from sim.scenario import derive
 from sim.state import Companies, Departments, Firms, Investors, Ledgers, Projects, State, fields_of
@@ -97,7 +98,7 @@ def test_agent_model_replays_the_core_over_the_full_horizon(city_plan):
 
 def test_the_replay_check_sees_a_changed_variable():
     """The full-state comparison is not vacuous: one changed field of one firm fails it."""
-    sc = short("city_plan", 18)
+    sc = short("city_plan", DEADLINE_MONTH)
     s, _ = next(engine.trajectory(sc, SEED, range(1)))
     model = SOEReformModel(sc, SEED, 0)
     assert state_differences(s, model.state) == []
@@ -114,7 +115,7 @@ def test_both_engines_run_the_steps_of_the_one_schedule():
 
 def test_activation_order_does_not_change_results():
     """shuffle_do orders agents with Mesa's generator; results must not depend on it."""
-    sc = short("city_plan", 18)
+    sc = short("city_plan", DEADLINE_MONTH)
     runs = []
     for order_seed in (None, 12345):
         model = SOEReformModel(sc, SEED, 0)

@@ -8,12 +8,13 @@ the stated sign by more than Z standard errors.
 import numpy as np
 import pytest
 
+from sim.codes import DEADLINE_MONTH
 from sim.engine import trajectory
 from sim.scenario import derive
 from tests.conftest import SEED, assert_greater, col, run, scenario
 
 END = -1
-DEADLINE = 18
+DEADLINE = DEADLINE_MONTH
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +110,8 @@ def test_lockstep_costs_capacity_and_misses_the_deadline_more_often():
         col(lock, "reform_completed_share")[:, DEADLINE],
     )
     assert_greater(*done, "completed share at month 18")
+    met = col(plan, "deadline_met")[:, END], col(lock, "deadline_met")[:, END]
+    assert_greater(*met, "deadline met")
 
 
 def _deals_by_condition(sc, reps=100):

@@ -5,13 +5,14 @@ import pandas as pd
 import pytest
 
 from sim import engine
+from sim.codes import DEADLINE_MONTH
 from sim.engine import simulate, trajectory
 from sim.scenario import derive
 from sim.tables import summary_frame
 from tests.conftest import SEED, assert_greater, col, run, scenario
 
 END = -1
-DEADLINE = 18
+DEADLINE = DEADLINE_MONTH
 
 
 @pytest.fixture(scope="module")
@@ -112,17 +113,13 @@ def test_investment_companies_raise_productivity_and_steer_capital_to_priority_i
     )
 
 
-def test_less_capacity_lowers_the_chance_of_meeting_the_deadline(plan):
-    cut = variant(plan, "cut", plans_per_month=12.0)
-    assert_greater(
-        col(run(plan), "deadline_met")[:, END], col(cut, "deadline_met")[:, END], "deadline met"
-    )
-
-
 def test_consolidation_merges_with_layoffs(plan):
-    merged = col(run(plan), "firms_merged")[:, END]
+    merging = run(plan)
     off = variant(plan, "no_mergers", consolidation=False)
-    assert_greater(merged, col(off, "firms_merged")[:, END], "mergers")
+    assert_greater(
+        col(merging, "firms_merged")[:, END], col(off, "firms_merged")[:, END], "mergers"
+    )
+    assert_greater(col(merging, "layoffs").sum(axis=1), col(off, "layoffs").sum(axis=1), "layoffs")
 
 
 # ---------------------------------------------------------------- conservation
@@ -176,24 +173,6 @@ def test_closures_and_mergers_conserve_money_and_people(monkeypatch):
             assert (s.firms.value_added[gone] == 0).all() and (s.firms.workers[gone] == 0).all()
             assert (s.firms.net_profit[gone] == 0).all(), "a closed firm still makes losses"
     assert seen["closed"] > 0 and seen["merged"] > 0
-
-
-@pytest.mark.parametrize("name", ["fast_closures", "city_plan"])
-def test_every_laid_off_worker_is_unemployed_or_reemployed(name):
-    v = run(name)
-    unemp = col(v, "unemployed")
-    inflow = col(v, "dismissals") + col(v, "layoffs")
-    np.testing.assert_array_equal(
-        unemp[:, 1:], unemp[:, :-1] + inflow[:, 1:] - col(v, "reemployed")[:, 1:]
-    )
-    emp = col(v, "employment")
-    np.testing.assert_array_equal(
-        emp[:, 1:],
-        emp[:, :-1]
-        + col(v, "hires")[:, 1:]
-        - col(v, "separations")[:, 1:]
-        - col(v, "layoffs")[:, 1:],
-    )
 
 
 def test_levers_that_need_a_plan_act_only_with_it():
