@@ -41,9 +41,33 @@ def monitoring_hump(private_share: ArrayLike, peak: float) -> np.ndarray:
     return s * np.exp(1.0 - s)
 
 
-def pay_cap_room(cap: ArrayLike, base_ratio: float) -> np.ndarray:
-    """Share of the pay incentive a cap leaves: 1/2 (downside only) to 1 (no bite)."""
-    return 0.5 + 0.5 * clip((np.asarray(cap) - base_ratio) / base_ratio, 0.0, 1.0)
+def pay_cap_room(cap: ArrayLike, c: dict) -> np.ndarray:
+    """Share of the performance-pay range a cap leaves (0: the cap takes it all, 1: no bite)."""
+    floor = c["exec_base_multiple"] * (1.0 + c["exec_term_share"])
+    return clip((np.asarray(cap) / floor - 1.0) / c["exec_performance_max"], 0.0, 1.0)
+
+
+def equity_incentive(size: ArrayLike, largest: ArrayLike, scale: float) -> np.ndarray:
+    """Effort gain of an equity incentive of ``size`` (share of equity): concave, reaching
+    ``largest`` for large grants, two thirds of it at ``scale``."""
+    return np.asarray(largest) * (1.0 - np.exp(-np.asarray(size) / scale))
+
+
+def ownership_gain(
+    investor_share: ArrayLike,
+    board_seat: ArrayLike,
+    monitoring_peak: ArrayLike,
+    monitoring_effect: ArrayLike,
+    privatisation_effect: ArrayLike,
+    c: dict,
+) -> np.ndarray:
+    """Log-TFP gain from a private owner: its monitoring, an inverted U in its stake that
+    peaks at ``monitoring_peak`` (weaker without a board seat), plus
+    ``privatisation_effect`` once it controls the firm (its stake a majority)."""
+    seat = np.where(board_seat, 1.0, c["monitoring_without_seat"])
+    monitoring = monitoring_effect * seat * monitoring_hump(investor_share, monitoring_peak)
+    control = np.asarray(investor_share) >= MAJORITY
+    return monitoring + np.asarray(privatisation_effect) * control
 
 
 def tfp_uplift(
@@ -53,20 +77,17 @@ def tfp_uplift(
     contract: ArrayLike,
     pay_sensitivity: ArrayLike,
     cap_room: ArrayLike,
-    equity_size: ArrayLike,
-    equity_form_effect: ArrayLike,
-    private_share: ArrayLike,
-    board_seat: ArrayLike,
+    incentive: ArrayLike,
+    ownership: ArrayLike,
     soft_budget: ArrayLike,
     response: ArrayLike,
     c: dict,
 ) -> np.ndarray:
-    """Target log-TFP gain from governance, managers, pay, equity incentives and owners.
+    """Target log-TFP gain from governance, managers, pay, equity incentives (``incentive``,
+    :func:`equity_incentive`) and owners (``ownership``, :func:`ownership_gain`).
 
-    Effort terms scale with the managers' ``response`` and lose
-    ``soft_budget_damping`` of their force under a soft budget (public-welfare or
-    wholly state-owned); private monitoring follows an inverted U in the stake and
-    is weaker without a board seat.
+    Effort terms scale with the managers' ``response`` and lose ``soft_budget_damping``
+    of their force under a soft budget.
     """
     board_term = (
         c["effect_board"]
@@ -78,16 +99,10 @@ def tfp_uplift(
         + c["effect_market_manager"] * np.asarray(market_manager)
         + c["effect_contract"] * np.asarray(contract)
         + c["effect_pay"] * np.asarray(pay_sensitivity) * cap_room
-        + c["effect_equity_incentive"] * 100.0 * np.asarray(equity_size) * equity_form_effect
+        + incentive
     )
     effort = effort * response * (1.0 - c["soft_budget_damping"] * np.asarray(soft_budget))
-    seat = np.where(board_seat, 1.0, c["monitoring_without_seat"])
-    monitoring = (
-        c["effect_private_monitoring"]
-        * seat
-        * monitoring_hump(private_share, c["monitoring_peak_stake"])
-    )
-    return effort + monitoring
+    return effort + ownership
 
 
 def tfp_step(log_tfp: ArrayLike, target: ArrayLike, speed: float, shock: ArrayLike) -> np.ndarray:
@@ -100,9 +115,16 @@ def needed_labour(needed0: ArrayLike, demand: ArrayLike, elasticity: float) -> n
     return np.asarray(needed0) * np.asarray(demand) ** elasticity
 
 
+def capacity(assets: ArrayLike, market: ArrayLike, alpha: ArrayLike) -> np.ndarray:
+    """What a firm's capital and market let it produce at TFP and demand 1, in assets:
+    ``assets^alpha * market^(1 - alpha)``, equal to its assets when they match its market."""
+    return np.asarray(assets) ** alpha * np.asarray(market) ** (1.0 - np.asarray(alpha))
+
+
 def financials(
     tfp: ArrayLike,
     demand: ArrayLike,
+    scale: ArrayLike,
     assets: ArrayLike,
     workers: ArrayLike,
     needed: ArrayLike,
@@ -111,24 +133,29 @@ def financials(
     interest: ArrayLike,
     burden: ArrayLike,
     outward: ArrayLike,
+    outward_return: ArrayLike,
+    exec_cost: ArrayLike,
     c: dict,
 ) -> dict[str, np.ndarray]:
     """One month's value added, EBIT and profits of firms.
 
-    Value added is ``value_added_per_asset * TFP * demand * assets`` scaled down when
-    a firm has fewer workers than it needs; redundant workers add wages, not output.
-    ``burden`` is the social-function cost (share of assets per year). EBIT includes
-    the return on stakes in private firms (``outward``).
+    Value added is ``value_added_per_asset * TFP * demand * scale`` (``scale``: what its
+    capital and market let it produce, :func:`capacity`), scaled down when a firm has fewer
+    workers than it needs; redundant workers add wages, not output. ``burden`` is the
+    social-function cost (share of assets per year). EBIT includes the return on stakes in
+    private firms (``outward`` earning ``outward_return`` a year) and is net of executive
+    pay (``exec_cost`` a month); ``interest`` is the firm's loan rate.
     """
     staffing = clip(np.asarray(workers) / np.maximum(needed, 1e-9), 0.0, 1.0)
-    va = c["value_added_per_asset"] * tfp * demand * assets * staffing ** c["labour_elasticity"]
+    va = c["value_added_per_asset"] * tfp * demand * scale * staffing ** c["labour_elasticity"]
     va = va / MONTHS_PER_YEAR
     wages = np.asarray(workers) * wage / YUAN_PER_YI / MONTHS_PER_YEAR
     ebit = (
         va
         - wages
+        - exec_cost
         - (c["depreciation"] + np.asarray(burden)) * assets / MONTHS_PER_YEAR
-        + c["private_stake_return"] * np.asarray(outward) / MONTHS_PER_YEAR
+        + np.asarray(outward_return) * outward / MONTHS_PER_YEAR
     )
     pretax = ebit - interest * np.asarray(debt) / MONTHS_PER_YEAR
     net = pretax - c["tax_rate"] * np.maximum(pretax, 0.0)
@@ -193,14 +220,3 @@ def standardised_performance(roa: ArrayLike, benchmark: ArrayLike, scale: float)
 def wage_level(wage0: ArrayLike, flexibility: ArrayLike, roa_gap: ArrayLike) -> np.ndarray:
     """Wage that rises or falls with firm performance (能增能减), log wage within ±0.3."""
     return np.asarray(wage0) * np.exp(clip(np.asarray(flexibility) * roa_gap, -0.3, 0.3))
-
-
-def effective_capacity(
-    plans_per_month: ArrayLike,
-    friction: ArrayLike,
-    classes_open: ArrayLike,
-    switch_cost: float,
-) -> np.ndarray:
-    """Plans the working groups can approve this month."""
-    extra = np.maximum(np.asarray(classes_open) - 1, 0)
-    return np.asarray(plans_per_month) * (1.0 - np.asarray(friction)) / (1.0 + switch_cost * extra)

@@ -43,6 +43,15 @@ class Handover(IntEnum):
     COMPLETED = 2
 
 
+class PlanType(IntEnum):
+    """一企一策: the kind of plan a firm gets when the working groups approve it."""
+
+    NONE = 0
+    MIXED_OWNERSHIP = 1  # performing firms whose class allows a private stake
+    RESTRUCTURING = 2  # the rest: governance, managers, labour
+    EXIT = 3  # hopeless-loss firms: merger or closure
+
+
 class IndustryGroup(IntEnum):
     """The report's 5 leading, 6 emerging and 5 characteristic industries, and the rest."""
 

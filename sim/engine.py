@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from sim import enterprise, measures, schedule
-from sim.production import open_books, produce
+from sim.production import evolve_productivity, open_books, produce
 from sim.randomness import Draws, draw
 from sim.scenario import Scenario
 from sim.state import State, initial_state
@@ -41,14 +41,20 @@ STEPS: dict[str, Step] = {
     "complete_reforms": task1_pace.complete_reforms,
     "decouple_departments": task3_decoupling.decouple_departments,
     "consolidate": task3_decoupling.consolidate,
+    "liquidate": task3_decoupling.liquidate,
+    "go_bankrupt": task3_decoupling.go_bankrupt,
     "close_hopeless": task3_decoupling.close_hopeless,
     "record_completion": task1_pace.record_completion,
     "hand_over_social_functions": task2_central_provincial.hand_over_social_functions,
     "invest_cooperation_projects": task2_central_provincial.invest_cooperation_projects,
+    "assess_supervision": task4_investment_companies.assess_supervision,
     "run_market": task1_mixed_ownership.run_market,
     "tunnel": task4_investment_companies.tunnel,
+    "expropriate": task4_investment_companies.expropriate,
+    "evolve_productivity": evolve_productivity,
     "produce": produce,
     "collect_dividends": task4_investment_companies.collect_dividends,
+    "run_companies": task4_investment_companies.run_companies,
     "reallocate_capital": task4_investment_companies.reallocate_capital,
     "review_managers": task1_governance.review_managers,
     "adjust_labour": task1_labour.adjust_labour,
@@ -63,7 +69,7 @@ def trajectory(
     lv, c = scenario.levers, scenario.constants
     d = draw(seed, replications, scenario.horizon, c)
     s = initial_state(d, scenario.uncertainties, c)
-    open_books(s, c)
+    open_books(s, lv, c)
     ctx = measures.context(s, lv, c)
     yield s, ctx
     month = [STEPS[step.name] for step in schedule.steps(lv)]

@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from sim import behaviour as b
 from sim import rules
 from sim.codes import MAJORITY, MONTHS_PER_YEAR, Condition, Handover
 from sim.population import CENTRAL, IN_PLAN, MUNICIPAL, PROVINCIAL
@@ -122,6 +121,17 @@ def roe(s, ctx):
 
 
 @formula
+def debt_to_assets(s, ctx):
+    f = s.firms
+    return f.debt.sum(axis=1, where=f.active) / f.total_assets.sum(axis=1, where=f.active)
+
+
+@formula
+def investment(s, ctx):
+    return s.firms.investment.sum(axis=1)
+
+
+@formula
 def tfp(s, ctx):
     weights = s.firms.total_assets
     level = np.exp(s.firms.log_tfp + s.firms.manager_ability)
@@ -141,6 +151,37 @@ def loss_making_firms(s, ctx):
 @formula
 def hopeless_loss_firms(s, ctx):
     return _count(s.firms.active & (s.firms.condition == Condition.HOPELESS))
+
+
+@formula
+def zombie_share(s, ctx):
+    f = s.firms
+    return _count(f.active & (f.condition == Condition.HOPELESS)) / _count(f.active)
+
+
+@formula
+def zombies_revived(s, ctx):
+    return s.city.zombies_revived.astype(float)
+
+
+@formula
+def bankruptcies(s, ctx):
+    return s.city.bankruptcies.astype(float)
+
+
+@formula
+def firms_in_liquidation(s, ctx):
+    return _count(s.firms.liquidating)
+
+
+@formula
+def creditor_losses(s, ctx):
+    return s.city.creditor_losses.copy()
+
+
+@formula
+def state_creditor_losses(s, ctx):
+    return s.city.state_creditor_losses.copy()
 
 
 @formula
@@ -195,16 +236,12 @@ def managers_replaced(s, ctx):
 
 @formula
 def exec_pay_ratio(s, ctx):
-    performance = b.standardised_performance(
-        s.firms.roa_smoothed, ctx.constants["performing_roa"], ctx.constants["performance_scale"]
-    )
-    ratio = b.exec_pay_ratio(
-        s.firms.pay_sensitivity,
-        performance,
-        rules.executive_pay_cap(s.firms.manager_market, ctx.levers),
-        ctx.constants["exec_pay_base_ratio"],
-    )
-    return _city_mean(s, ratio)
+    return _city_mean(s, s.firms.exec_pay)
+
+
+@formula
+def exec_pay_cost(s, ctx):
+    return rules.exec_pay_cost(s.firms.exec_pay, ctx.constants).sum(axis=1)
 
 
 @formula
@@ -235,6 +272,26 @@ def unemployed(s, ctx):
 @formula
 def reemployed(s, ctx):
     return s.city.reemployed.astype(float)
+
+
+@formula
+def reemployment_rate(s, ctx):
+    c = s.city
+    before = c.unemployed - c.pool_inflow + c.reemployed + c.hired_from_pool
+    return np.where(before > 0, c.reemployed / np.maximum(before, 1), 0.0)
+
+
+@formula
+def unemployment_duration_mean(s, ctx):
+    pool = s.city.pool.sum(axis=1)
+    spell = np.arange(pool.shape[-1]) + 0.5
+    people = pool.sum(axis=-1)
+    return np.where(people > 0, (pool * spell).sum(axis=-1) / np.maximum(people, 1), 0.0)
+
+
+@formula
+def long_term_unemployed(s, ctx):
+    return s.city.pool[..., ctx.constants["long_term_months"] :].sum(axis=(-2, -1)).astype(float)
 
 
 @formula

@@ -80,12 +80,16 @@ def draw_population(rng: np.random.Generator, c: dict) -> dict[str, np.ndarray]:
         LEVEL
     ]
     median = np.where(large, c["assets_median_large"], c["assets_median_small"]) * level_factor
+    median = median * np.where(cond == Condition.HOPELESS, c["hopeless_size_factor"], 1.0)
     assets = median * np.exp(c["assets_log_sd"] * z[0])
     debt_ratio = np.array(
         [c["debt_ratio_performing"], c["debt_ratio_marginal"], c["debt_ratio_hopeless"]]
     )
     workers = np.maximum(np.round(assets / c["assets_per_worker"]), 1).astype(np.int64)
     tfp = np.log([c["tfp_performing"], c["tfp_marginal"], c["tfp_hopeless"]])
+    log_tfp_base = tfp[cond] + c["tfp_dispersion"] * z[1]
+    # part of a loss-maker's gap to the performing level is transitory: its own long-run level
+    anchor = log_tfp_base + c["tfp_gap_transitory"] * (tfp[Condition.PERFORMING] - tfp[cond])
     burden = np.select(
         [CENTRAL, PROVINCIAL], [c["social_burden_central"], c["social_burden_provincial"]], 0.0
     )
@@ -100,10 +104,15 @@ def draw_population(rng: np.random.Generator, c: dict) -> dict[str, np.ndarray]:
         "debt": assets * debt_ratio[cond],
         "workers": workers,
         "needed0": workers * (1.0 - c["redundant_share"]),
-        "log_tfp_base": tfp[cond] + c["tfp_dispersion"] * z[1],
+        "log_tfp_base": log_tfp_base,
+        "tfp_anchor": anchor,
+        "market": assets.copy(),
         "manager_ability": c["manager_ability_sd"] * z[2],
         "burden": burden,
         "plan_priority": u[4],
+        # what the firm's stakes in private firms earn a year, drawn like the city's private firms
+        "outward_return": c["private_return_mean"]
+        + c["private_return_sd"] * rng.standard_normal(n),
     }
 
 

@@ -35,6 +35,13 @@ STREAMS = {
     "closures": 8,
     "supervision": 9,
     "central_provincial": 10,
+    "finance": 11,
+    "productivity": 12,
+    "demand": 13,
+    "labour_market": 14,
+    "ownership": 15,
+    "pace": 16,
+    "companies": 17,
 }
 UNCERTAINTY_SLOTS = 64  # fixed, so adding an uncertainty never shifts another's draw
 
@@ -96,6 +103,16 @@ class Draws:
     collusion_u: np.ndarray  # (R, T, K)
     handover_u: np.ndarray  # (R, T, N): signing, completion and socialisation hazards
     project_u: np.ndarray  # (R, 4, P): size, start, host, realised
+    exit_u: np.ndarray  # (R, T, N): creditors force a distressed firm into bankruptcy
+    turnover_u: np.ndarray  # (R, T, N): a manager's term ends
+    base_z: np.ndarray  # (R, T, N): persistent productivity shock
+    cycle_z: np.ndarray  # (R, T, N_INDUSTRIES): industry demand shock
+    retire_u: np.ndarray  # (R, T, N): rounding of retirements
+    pool_u: np.ndarray  # (R, T, 2, D): rounding of re-employment by market and spell month
+    quit_pool_u: np.ndarray  # (R, T, 2): rounding of quits into unemployment, by market
+    expropriation_u: np.ndarray  # (R, T, N): a controlling owner diverts value
+    rework_u: np.ndarray  # (R, T, N): an approved plan is sent back for rework
+    company_u: np.ndarray  # (R, company slots): the company's supervision quality
     _months: dict[int, MonthDraws] = field(default_factory=dict, init=False, repr=False)
 
     @property
@@ -141,10 +158,23 @@ class Draws:
             reemployment_u=city[:, 1],
             decoupling_round_u=self.decoupling_round_u[:, i],
             closure_round_u=self.closure_round_u[:, i],
+            exit_u=self.exit_u[:, i],
+            turnover_u=self.turnover_u[:, i],
+            base_z=self.base_z[:, i],
+            retire_u=self.retire_u[:, i],
+            pool_u=self.pool_u[:, i],
+            quit_pool_u=self.quit_pool_u[:, i],
+            expropriation_u=self.expropriation_u[:, i],
+            rework_u=self.rework_u[:, i],
         )
 
 
 PER_FIRM = {"per": "enterprise"}
+
+
+def _firm() -> object:
+    """A per-enterprise field of ``MonthDraws`` (an enterprise agent reads its own)."""
+    return field(metadata=PER_FIRM)
 
 
 @dataclass(frozen=True)
@@ -153,30 +183,32 @@ class MonthDraws:
     listing slot. The per-enterprise ones (``FIRM_MONTHLY``) are what an enterprise agent
     reads of its own, as scalars, through :class:`FirmDraws`."""
 
-    idio_shock: np.ndarray = field(metadata=PER_FIRM)  # idiosyncratic TFP shock, standard normal
-    listing_u: np.ndarray = field(
-        metadata=PER_FIRM
-    )  # is an open offer listed, and its place in the queue
-    appraisal_z: np.ndarray = field(metadata=PER_FIRM)  # appraisal error, standard normal
-    ability_z: np.ndarray = field(
-        metadata=PER_FIRM
-    )  # a newly appointed manager's ability, standard normal
-    quit_u: np.ndarray = field(metadata=PER_FIRM)  # rounding of quits
-    dismiss_u: np.ndarray = field(metadata=PER_FIRM)  # rounding of dismissals
-    hire_u: np.ndarray = field(metadata=PER_FIRM)  # rounding of hires
-    merge_u: np.ndarray = field(metadata=PER_FIRM)  # is the firm merged into its anchor this month
-    closure_order_u: np.ndarray = field(metadata=PER_FIRM)  # order among closure candidates
-    tunnel_u: np.ndarray = field(metadata=PER_FIRM)  # does tunnelling happen
-    handover_u: np.ndarray = field(
-        metadata=PER_FIRM
-    )  # hand-over signing and completion, socialisation
-    common_shock: np.ndarray  # (R,) common TFP shock, standard normal
-    signal_z: np.ndarray  # (R, K, M) investors' reading of each listed firm
-    collusion_u: np.ndarray  # (R, K) is a listing's reserve cut collusively
-    capacity_u: np.ndarray  # (R,) rounding of the plans approved
-    reemployment_u: np.ndarray  # (R,) rounding of the re-employed
-    decoupling_round_u: np.ndarray  # (R,) rounding of the departments decoupled
-    closure_round_u: np.ndarray  # (R,) rounding of the closures
+    idio_shock: np.ndarray = _firm()  # idiosyncratic TFP shock, standard normal
+    listing_u: np.ndarray = _firm()  # is an open offer listed, and its place in the queue
+    appraisal_z: np.ndarray = _firm()  # appraisal error, standard normal
+    ability_z: np.ndarray = _firm()  # a newly appointed manager's ability, standard normal
+    quit_u: np.ndarray = _firm()  # rounding of quits
+    dismiss_u: np.ndarray = _firm()  # rounding of dismissals
+    hire_u: np.ndarray = _firm()  # rounding of hires
+    merge_u: np.ndarray = _firm()  # is the firm merged into its anchor this month
+    closure_order_u: np.ndarray = _firm()  # order among closure candidates
+    tunnel_u: np.ndarray = _firm()  # does tunnelling happen
+    handover_u: np.ndarray = _firm()  # hand-over signing and completion, socialisation
+    exit_u: np.ndarray = _firm()  # bankruptcy of a distressed firm
+    turnover_u: np.ndarray = _firm()  # a manager's term ends
+    base_z: np.ndarray = _firm()  # persistent productivity shock, standard normal
+    retire_u: np.ndarray = _firm()  # rounding of retirements
+    expropriation_u: np.ndarray = _firm()  # a controlling private owner diverts value
+    rework_u: np.ndarray = _firm()  # an approved plan is sent back for rework
+    common_shock: np.ndarray = field()  # (R,) common TFP shock, standard normal
+    signal_z: np.ndarray = field()  # (R, K, M) investors' reading of each listed firm
+    collusion_u: np.ndarray = field()  # (R, K) is a listing's reserve cut collusively
+    capacity_u: np.ndarray = field()  # (R,) rounding of the plans approved
+    reemployment_u: np.ndarray = field()  # (R,) rounding of the re-employed
+    decoupling_round_u: np.ndarray = field()  # (R,) rounding of the departments decoupled
+    closure_round_u: np.ndarray = field()  # (R,) rounding of the closures
+    pool_u: np.ndarray = field()  # (R, 2, D) rounding of re-employment by market and month
+    quit_pool_u: np.ndarray = field()  # (R, 2) rounding of quits into unemployment
 
 
 FIRM_MONTHLY = tuple(f.name for f in fields(MonthDraws) if f.metadata == PER_FIRM)
@@ -215,6 +247,7 @@ def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws
     """Draw everything for ``replications`` of a batch seeded with ``seed``."""
     n, k, m = N_FIRMS, int(constants["offers_per_month"]), int(constants["investor_slots"])
     n_proj = int(constants["cooperation_projects"])
+    pool = int(constants["pool_months"]) + 1
     parts: dict[str, list] = {}
 
     def add(name: str, value) -> None:
@@ -253,6 +286,18 @@ def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws
         g = stream(seed, r, "central_provincial")
         add("handover_u", g.random((horizon, n)))
         add("project_u", g.random((4, n_proj)))
+        g = stream(seed, r, "finance")
+        add("exit_u", g.random((horizon, n)))
+        add("turnover_u", g.random((horizon, n)))
+        add("base_z", stream(seed, r, "productivity").standard_normal((horizon, n)))
+        add("cycle_z", stream(seed, r, "demand").standard_normal((horizon, N_INDUSTRIES)))
+        g = stream(seed, r, "labour_market")
+        add("retire_u", g.random((horizon, n)))
+        add("pool_u", g.random((horizon, 2, pool)))
+        add("quit_pool_u", g.random((horizon, 2)))
+        add("expropriation_u", stream(seed, r, "ownership").random((horizon, n)))
+        add("rework_u", stream(seed, r, "pace").random((horizon, n)))
+        add("company_u", stream(seed, r, "companies").random(int(constants["company_slots"])))
 
     pop = parts.pop("population")
     stacked = {name: np.stack(v) for name, v in parts.items()}

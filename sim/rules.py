@@ -17,10 +17,24 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from sim import behaviour as b
-from sim.codes import MAJORITY, MONTHS_PER_YEAR, WHOLLY_STATE, YUAN_PER_YI, Condition, Klass
+from sim.codes import (
+    MAJORITY,
+    MONTHS_PER_YEAR,
+    WHOLLY_STATE,
+    YUAN_PER_YI,
+    Condition,
+    Klass,
+    PlanType,
+)
 
 # plain ints: numpy compares them far faster than enum members (Python 3.11)
 PUBLIC_WELFARE, HOPELESS = int(Klass.PUBLIC_WELFARE), int(Condition.HOPELESS)
+PERFORMING = int(Condition.PERFORMING)
+MIXED, RESTRUCTURE, EXIT = (
+    int(PlanType.MIXED_OWNERSHIP),
+    int(PlanType.RESTRUCTURING),
+    int(PlanType.EXIT),
+)
 FOCUS_GROUPS = 4  # leading, emerging, characteristic, infrastructure and public services
 N_CLASSES = len(Klass)
 
@@ -47,9 +61,13 @@ def demand_index(growth: ArrayLike, t: int) -> np.ndarray:
     return np.exp(np.asarray(growth) * t / MONTHS_PER_YEAR)
 
 
-def soft_budget(klass: ArrayLike, state_share: ArrayLike) -> np.ndarray:
-    """Public-welfare or wholly state-owned: a soft budget (``production.tfp_target``)."""
-    return (np.asarray(klass) == PUBLIC_WELFARE) | wholly_state_owned(state_share)
+def soft_budget(klass: ArrayLike, state_share: ArrayLike, reformed: ArrayLike) -> np.ndarray:
+    """A soft budget (cheap rollover, loss subsidies): public-welfare firms, and firms the
+    state controls that have not been reformed as commercial firms. It ends only when the
+    state loses control or the firm's commercial reform completes, not with a token grant."""
+    controlled = np.asarray(state_share) >= MAJORITY
+    commercial_reform = np.asarray(reformed) & is_commercial(klass)
+    return (np.asarray(klass) == PUBLIC_WELFARE) | (controlled & np.logical_not(commercial_reform))
 
 
 def executive_pay_cap(manager_market: ArrayLike, lv: dict) -> np.ndarray:
@@ -59,15 +77,71 @@ def executive_pay_cap(manager_market: ArrayLike, lv: dict) -> np.ndarray:
 
 
 def allocate_profit(
-    net: ArrayLike, wholly_state: ArrayLike, invests_out: ArrayLike, lv: dict, c: dict
+    net: ArrayLike, soft: ArrayLike, invests_out: ArrayLike, lv: dict, c: dict
 ) -> tuple[np.ndarray, ...]:
-    """Loss, loss subsidy, dividends, retained profit and outward investment (``production.book``)."""
+    """Loss, loss subsidy (soft budget), dividends, retained profit and outward investment."""
     loss = np.maximum(-np.asarray(net), 0.0)
-    subsidy = where(wholly_state, c["soft_budget_subsidy_share"] * loss, 0.0)
+    subsidy = where(soft, c["soft_budget_subsidy_share"] * loss, 0.0)
     dividends = c["payout_ratio"] * np.maximum(net, 0.0)
     retained = np.maximum(net, 0.0) - dividends
     outward = where(invests_out, lv["outward_investment_rate"] * retained, 0.0)
     return loss, subsidy, dividends, retained, outward
+
+
+def leverage(debt: ArrayLike, total_assets: ArrayLike) -> np.ndarray:
+    """Debt over total assets, 0 without assets."""
+    positive = np.greater(total_assets, 0)
+    return where(positive, np.asarray(debt) / where(positive, total_assets, 1.0), 0.0)
+
+
+def loan_rate(base: ArrayLike, lev: ArrayLike, soft: ArrayLike, c: dict) -> np.ndarray:
+    """A firm's loan rate: the base rate, a spread rising with leverage above a threshold,
+    less the soft budget's discount (1/yr)."""
+    spread = c["spread_slope"] * np.maximum(np.asarray(lev) - c["spread_threshold"], 0.0)
+    return np.asarray(base) + spread - where(soft, c["soft_budget_rate_discount"], 0.0)
+
+
+def borrowing_limit(soft: ArrayLike, c: dict) -> np.ndarray:
+    """Leverage up to which banks lend; a soft budget buys forbearance."""
+    return c["borrowing_limit"] + where(soft, c["soft_budget_extra_limit"], 0.0)
+
+
+def net_investment_rate(
+    mpk: ArrayLike, user_cost: ArrayLike, lev: ArrayLike, alpha: ArrayLike, c: dict
+) -> np.ndarray:
+    """Net investment a year, share of capital: toward the desired capital stock, at which
+    the marginal product of capital equals its user cost (``log(K*/K) = log(MPK/uc)/(1 -
+    alpha)``), and toward the target leverage; between no replacement and the largest."""
+    gap = np.log(np.maximum(mpk, 1e-6) / np.asarray(user_cost)) / (1.0 - np.asarray(alpha))
+    desired = c["capital_adjustment_speed"] * gap + c["leverage_adjustment_speed"] * (
+        c["target_leverage"] - np.asarray(lev)
+    )
+    return b.clip(desired, -c["depreciation"], c["max_investment_rate"])
+
+
+def exec_pay_multiple(
+    performance: ArrayLike, sensitivity: ArrayLike, market: ArrayLike, lv: dict, c: dict
+) -> np.ndarray:
+    """Executive pay as a multiple of the average wage under the 2015 rules: a base salary,
+    performance pay up to ``exec_performance_max`` times base (its share rising with
+    standardised ``performance`` at the pay-performance ``sensitivity``) and a term
+    incentive; capped, except for market-selected managers paid market rates where pay is
+    differentiated."""
+    share = b.clip(c["exec_performance_typical"] + sensitivity * performance, 0.0, 1.0)
+    capped = c["exec_base_multiple"] * (1.0 + c["exec_performance_max"] * share)
+    capped = capped * (1.0 + c["exec_term_share"])
+    market_rate = np.asarray(market) & lv["pay_differentiation"]
+    return where(
+        market_rate,
+        capped * c["market_pay_premium"],
+        np.minimum(capped, lv["exec_pay_cap_multiple"]),
+    )
+
+
+def exec_pay_cost(multiple: ArrayLike, c: dict) -> np.ndarray:
+    """A firm's executive pay a month, 亿元."""
+    team = c["executives_per_firm"] * np.asarray(multiple) * c["wage"]
+    return team / YUAN_PER_YI / MONTHS_PER_YEAR
 
 
 def annual_roa(ebit: ArrayLike, total_assets: ArrayLike) -> np.ndarray:
@@ -91,6 +165,33 @@ def class_start_months(lv: dict) -> np.ndarray:
             lv["start_month_public_welfare"],
         ]
     )
+
+
+def plan_effort(
+    klass: ArrayLike, large: ArrayLike, performing: ArrayLike, learned: ArrayLike, learning, c: dict
+) -> np.ndarray:
+    """Working-group effort a firm's plan takes (a competitive firm's simple plan: 1): more
+    for strategic firms, large firms and loss-makers, less once the class's pilot is done."""
+    by_class = np.array([1.0, c["plan_effort_strategic"], c["plan_effort_public_welfare"]])
+    effort = by_class[np.asarray(klass)] * (1.0 + c["plan_effort_large"] * np.asarray(large))
+    effort = effort * (1.0 + c["plan_effort_loss"] * np.logical_not(performing))
+    return effort * (1.0 - np.asarray(learning) * learned)
+
+
+def rework_chance(queued: ArrayLike, capacity: ArrayLike, learned: ArrayLike, learning, c: dict):
+    """Chance an approved plan is sent back: rises as the queue outgrows capacity (``1 -
+    capacity / queue``), less once the class's pilot is done."""
+    load = np.asarray(queued) / np.maximum(capacity, 1e-9)
+    overload = np.maximum(1.0 - 1.0 / np.maximum(load, 1e-9), 0.0)
+    return c["rework_max"] * overload * (1.0 - np.asarray(learning) * learned)
+
+
+def plan_type(condition: ArrayLike, stake_limit: ArrayLike) -> np.ndarray:
+    """一企一策: exit (merger or closure) for hopeless-loss firms, mixed ownership for
+    performing firms whose class allows a private stake, restructuring for the rest."""
+    condition = np.asarray(condition)
+    mixed = (condition == PERFORMING) & (np.asarray(stake_limit) > 0)
+    return np.where(condition == HOPELESS, EXIT, np.where(mixed, MIXED, RESTRUCTURE))
 
 
 def new_manager_ability(market: ArrayLike, z: ArrayLike, c: dict) -> np.ndarray:
@@ -156,21 +257,19 @@ def may_bid(
     return control_ok & group_ok
 
 
-def listing_chance(strength: float, c: dict) -> float:
-    """Monthly chance that an open offer is listed (``run_market``: ``listed``)."""
-    return c["listing_rate"] * (1.0 - c["supervision_delay"] * strength)
+def listing_chance(strength: ArrayLike, c: dict) -> np.ndarray:
+    """Monthly chance that an open offer is listed: supervision slows deals."""
+    return c["listing_rate"] * (1.0 - c["supervision_delay"] * np.asarray(strength))
 
 
-def appraisal_sd(error_sd: ArrayLike, strength: float, c: dict) -> np.ndarray:
-    """Appraisal error after supervision (``run_market``: ``sd``)."""
-    return np.asarray(error_sd) * (1.0 - c["supervision_appraisal_cut"] * strength)
+def appraisal_sd(error_sd: ArrayLike, strength: ArrayLike, c: dict) -> np.ndarray:
+    """Appraisal error after supervision."""
+    return np.asarray(error_sd) * (1.0 - c["supervision_appraisal_cut"] * np.asarray(strength))
 
 
-def collusion(strength: float, c: dict) -> tuple[float, float]:
-    """Chance and size of a collusive cut to the reserve (``run_market``)."""
-    return c["underpricing_chance"] * (1.0 - strength), c["underpricing_discount"] * (
-        1.0 - 0.5 * strength
-    )
+def collusion_chance(strength: ArrayLike, c: dict) -> np.ndarray:
+    """Chance that a listing's reserve is cut collusively, as supervision leaves it."""
+    return c["underpricing_chance"] * (1.0 - np.asarray(strength))
 
 
 def cost_of_equity(interest_rate: ArrayLike, c: dict) -> np.ndarray:
@@ -198,7 +297,7 @@ def reserve_price(
 ) -> np.ndarray:
     """The state's reserve for the new shares (``run_market``: ``reserve``)."""
     reserve = b.stake_price(stake, appraised, issued) * (1.0 - discount)
-    return reserve * where(colluding, 1.0 - np.asarray(collusive_cut), 1.0)
+    return reserve * where(colluding, 1.0 - collusive_cut, 1.0)
 
 
 def investor_signal(roe: ArrayLike, z: ArrayLike, c: dict) -> np.ndarray:
@@ -333,12 +432,54 @@ def weighted_merge(
     return acc / np.maximum(total, 1e-9)
 
 
-def closure_residual(
+def liquidation(
     recovery_rate: ArrayLike, assets: ArrayLike, outward: ArrayLike, debt: ArrayLike
-) -> np.ndarray:
-    """What a closure leaves the owners after creditors (``close_hopeless``)."""
+) -> tuple[np.ndarray, ...]:
+    """A completed liquidation: assets recovered (a share of the operating assets, the
+    stakes in private firms at book), what creditors are paid, their loss, and the residual
+    left to the owners."""
     recovered = np.asarray(recovery_rate) * assets + outward
-    return np.maximum(recovered - np.asarray(debt), 0.0)
+    paid = np.minimum(recovered, debt)
+    return recovered, paid, np.asarray(debt) - paid, recovered - paid
+
+
+def bankruptcy_hazard(soft: ArrayLike, c: dict) -> np.ndarray:
+    """Monthly chance that creditors force a firm over its borrowing limit into bankruptcy."""
+    rate = c["distress_exit_rate"] * where(soft, c["soft_budget_exit_factor"], 1.0)
+    return b.monthly_rate(rate)
+
+
+def by_industry(industry: ArrayLike, weight: ArrayLike, n_industries: int) -> np.ndarray:
+    """``weight`` summed by industry along the last axis: shape (..., n_industries)."""
+    industry, weight = np.asarray(industry), np.asarray(weight, dtype=float)
+    lead = industry.shape[:-1]
+    rows = np.arange(int(np.prod(lead, dtype=int)))[:, None] * n_industries
+    key = (rows + industry.reshape(-1, industry.shape[-1])).ravel()
+    total = np.bincount(key, weight.ravel(), rows.shape[0] * n_industries)
+    return total.reshape(*lead, n_industries)
+
+
+def of_industry(per_industry: ArrayLike, industry: ArrayLike) -> np.ndarray:
+    """Each firm's value of a per-industry quantity (..., n_industries) -> (..., N)."""
+    return np.take_along_axis(np.asarray(per_industry), np.asarray(industry, dtype=np.intp), -1)
+
+
+def zombie_share(industry: ArrayLike, zombie: ArrayLike, assets: ArrayLike, n: int) -> np.ndarray:
+    """Per industry, the share of operating firms' assets held by hopeless-loss firms."""
+    total = by_industry(industry, assets, n)
+    held = by_industry(industry, np.asarray(assets) * zombie, n)
+    return np.where(total > 0, held / np.where(total > 0, total, 1.0), 0.0)
+
+
+def market_gain(
+    industry: ArrayLike, survivor: ArrayLike, market: ArrayLike, freed: ArrayLike, n: int
+) -> np.ndarray:
+    """What each surviving firm gains of the market ``freed`` by closures in its industry
+    (..., n): in proportion to its own market."""
+    own = np.where(survivor, market, 0.0)
+    total = by_industry(industry, own, n)
+    per_unit = np.where(total > 0, np.asarray(freed) / np.where(total > 0, total, 1.0), 0.0)
+    return own * of_industry(per_unit, industry)
 
 
 # --- Task 4 (sim/tasks/task4_investment_companies.py) --------------------------------------
@@ -360,9 +501,43 @@ def match_company(firm_group: ArrayLike, n_companies: int, tie_u: ArrayLike, c: 
     return np.argmax(best & (np.cumsum(best, axis=-1) == pick[..., None] + 1), axis=-1)
 
 
-def supervision_strength(lv: dict) -> float:
-    """0 (today's administrative supervision) to 1 (all three parts of 管资本)."""
-    return (lv["rules_before"] + lv["monitoring_during"] + lv["accountability_after"]) / 3.0
+def levers_on(lv: dict) -> int:
+    """How many of the three parts of 管资本 supervision the scenario has."""
+    return int(lv["rules_before"]) + int(lv["monitoring_during"]) + int(lv["accountability_after"])
+
+
+def supervision_strength(quality: ArrayLike, gain: ArrayLike, lv: dict) -> np.ndarray:
+    """Share of misconduct a supervisor detects and deters: each part of 管资本 the scenario
+    has removes ``gain`` of the weakness its ``quality`` leaves (diminishing returns); it
+    never reaches 1."""
+    return 1.0 - (1.0 - np.asarray(quality)) * (1.0 - np.asarray(gain)) ** levers_on(lv)
+
+
+def monitoring(strength: ArrayLike, firms_held: ArrayLike, c: dict) -> np.ndarray:
+    """A company's supervision per firm: its strength, thinned when it holds more firms
+    than it can monitor closely."""
+    crowded = c["company_monitoring_capacity"] / np.maximum(np.asarray(firms_held), 1.0)
+    return np.asarray(strength) * np.minimum(crowded, 1.0) ** c["monitoring_capacity_elasticity"]
+
+
+def firm_supervision(
+    company: ArrayLike, per_company: ArrayLike, department: ArrayLike
+) -> np.ndarray:
+    """Each firm's supervision: its company's monitoring per firm (..., K) if a company holds
+    it, else its department's or county agency's strength (..., 1 or scalar)."""
+    company = np.asarray(company)
+    held = np.take_along_axis(np.asarray(per_company), np.maximum(company, 0), axis=-1)
+    return np.where(company >= 0, held, department)
+
+
+def company_overhead(n_companies: int, c: dict) -> float:
+    """Running cost of the investment companies a month, 亿元 each."""
+    return c["company_overhead"] / MONTHS_PER_YEAR if n_companies else 0.0
+
+
+def platform_income(assets: ArrayLike, debt: ArrayLike, interest: ArrayLike, c: dict):
+    """A platform's net income a month: return on its assets less interest on its debt."""
+    return (c["platform_roa"] * np.asarray(assets) - np.asarray(interest) * debt) / MONTHS_PER_YEAR
 
 
 def reinvestment_target(
@@ -377,25 +552,63 @@ def reinvestment(spend: ArrayLike, assets: ArrayLike, target_assets: ArrayLike) 
     return spend * (np.asarray(assets) / np.maximum(target_assets, 1e-12))
 
 
-def tunnel_chance(strength: float, c: dict) -> float:
-    """Monthly chance of tunnelling in a city firm (``tunnel``)."""
-    return c["tunnel_chance"] * (1.0 - strength)
+def tunnel_chance(strength: ArrayLike, c: dict) -> np.ndarray:
+    """Monthly chance of insider tunnelling in a city firm, as supervision leaves it."""
+    return c["tunnel_chance"] * (1.0 - np.asarray(strength))
 
 
-def tunnel_amount(equity: ArrayLike, strength: float, c: dict) -> np.ndarray:
-    """Equity taken out when tunnelling happens (``tunnel``)."""
-    return c["tunnel_size"] * (1.0 - 0.5 * strength) * np.maximum(equity, 0.0)
+def tunnel_amount(equity: ArrayLike, c: dict) -> np.ndarray:
+    """Equity taken out when tunnelling happens."""
+    return c["tunnel_size"] * np.maximum(equity, 0.0)
+
+
+def expropriation_chance(
+    base: ArrayLike, seat: ArrayLike, outside_majority: ArrayLike, strength: ArrayLike, c: dict
+) -> np.ndarray:
+    """Monthly chance a controlling private owner diverts value from a firm in which the
+    state is a minority holder (控则有为、参则有序): deterred by a state board seat, an
+    outside-director majority and supervision."""
+    kept = (
+        (1.0 - c["board_seat_deterrence"] * np.asarray(seat))
+        * (1.0 - c["outside_director_deterrence"] * np.asarray(outside_majority))
+        * (1.0 - np.asarray(strength))
+    )
+    return np.asarray(base) * kept
+
+
+def grant_transfer(size: ArrayLike, value: ArrayLike, lv: dict, c: dict) -> np.ndarray:
+    """Value the state gives the management team with an equity grant of ``size``: the
+    option's value, or restricted stock's discount, times the shares' value."""
+    given = (
+        c["option_value_share"]
+        if lv["equity_incentive_form"] == "options"
+        else c["restricted_stock_discount"]
+    )
+    return np.asarray(size) * value * given
 
 
 # --- Task 1: labour (sim/tasks/task1_labour.py) --------------------------------------------
-def hires(gap: ArrayLike, quits: ArrayLike, reformed: ArrayLike) -> np.ndarray:
-    """Reformed firms hire to need; unreformed ones also replace every leaver."""
-    return where(reformed, gap, np.maximum(gap, quits))
+def hires(gap: ArrayLike, leavers: ArrayLike, to_need: ArrayLike) -> np.ndarray:
+    """Firms that hire to need (reformed, or under losses) fill the gap to the workers they
+    need; the others also replace every leaver."""
+    return where(to_need, gap, np.maximum(gap, leavers))
 
 
-def reemployment_rate(rate: ArrayLike, support: float) -> np.ndarray:
-    """Annual re-employment rate with the city's support."""
-    return b.clip(np.asarray(rate) * (1.0 + support), 0.0, 1.0)
+def reemployment_hazard(
+    rate: ArrayLike,
+    spell_months: ArrayLike,
+    market_factor: ArrayLike,
+    absorption: ArrayLike,
+    support: float,
+    c: dict,
+) -> np.ndarray:
+    """Monthly chance an unemployed person finds a private job: the annual hazard of the
+    newly unemployed, falling with time out of work, lower in thin (county) markets, rising
+    with private demand and with re-employment support."""
+    decay = np.exp(-c["reemployment_duration_decay"] * np.asarray(spell_months) / MONTHS_PER_YEAR)
+    boost = 1.0 + c["reemployment_support_effect"] * support
+    intensity = np.asarray(rate) * decay * market_factor * absorption * boost
+    return 1.0 - np.exp(-intensity / MONTHS_PER_YEAR)
 
 
 def labour_fiscal_cost(laid_off: ArrayLike, unemployed: ArrayLike, lv: dict, c: dict) -> np.ndarray:

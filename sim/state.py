@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from sim import rules
-from sim.codes import NOBODY
+from sim.codes import NOBODY, IndustryGroup
 from sim.population import (
     CENTRAL,
     IN_PLAN,
@@ -33,6 +33,7 @@ from sim.population import (
 )
 from sim.randomness import Draws, sample_law, sample_uncertainties
 
+EMERGING = IndustryGroup.EMERGING.value
 PILOT = np.zeros(len(IN_PLAN), dtype=bool)
 PILOT[list(PILOTS)] = True
 
@@ -79,6 +80,8 @@ class Firms(BalanceSheet):
     plan_priority: np.ndarray = _f("attribute")  # place in the working groups' queue
     initial_condition: np.ndarray = _f("attribute", np.int8)  # codes.Condition
     burden0: np.ndarray = _f("attribute")  # social burden at month 0, share of assets a year
+    tfp_anchor: np.ndarray = _f("attribute")  # the long-run log TFP base returns toward
+    outward_return: np.ndarray = _f("attribute")  # what its stakes in private firms earn, 1/yr
     # carried over from month to month ---------------------------------------------------------
     burden: np.ndarray = _f("variable")  # social-function and overhead cost, share of assets/yr
     needed0: np.ndarray = _f("variable")  # workers needed at month-0 demand
@@ -100,6 +103,8 @@ class Firms(BalanceSheet):
     contract: np.ndarray = _f("variable", bool)  # performance contract
     pay_sensitivity: np.ndarray = _f("variable")
     approved_month: np.ndarray = _f("variable", np.int64)  # 0: plan not approved
+    plan: np.ndarray = _f("variable", np.int8)  # codes.PlanType (一企一策)
+    plan_lag: np.ndarray = _f("variable", np.int64)  # months from approval to implementation
     reformed: np.ndarray = _f("variable", bool)
     roa_smoothed: np.ndarray = _f("variable")  # EBIT / total assets a year, smoothed
     net_smoothed: np.ndarray = _f("variable")  # net profit a month, smoothed
@@ -114,15 +119,28 @@ class Firms(BalanceSheet):
     handover: np.ndarray = _f("variable", np.int8)  # codes.Handover (central SOEs)
     socialised: np.ndarray = _f("variable", bool)  # provincial SOEs: retirees handed over
     needed: np.ndarray = _f("variable")  # workers needed at this month's demand
+    market: np.ndarray = _f("variable")  # the firm's market, in assets it can employ at demand 1
+    distress_months: np.ndarray = _f("variable", np.int64)  # months over its borrowing limit
+    liquidating: np.ndarray = _f("variable", bool)  # closed, its liquidation under way
+    liquidation_left: np.ndarray = _f("variable", np.int64)  # months until it is done
+    bankrupt: np.ndarray = _f("variable", bool)  # closed by its creditors, not by the plan
     # this month's flows -------------------------------------------------------------------
     value_added: np.ndarray = _f("flow")
     ebit: np.ndarray = _f("flow")
     net_profit: np.ndarray = _f("flow")
     subsidies: np.ndarray = _f("flow")  # loss subsidies (soft budget)
+    interest_rate: np.ndarray = _f("flow")  # the firm's loan rate, 1/yr
+    investment: np.ndarray = _f("flow")  # gross investment
+    exec_pay: np.ndarray = _f("flow")  # executive pay, multiple of the average wage
+    revived: np.ndarray = _f("flow", bool)  # hopeless-loss last month, not any more
+    retirements: np.ndarray = _f("flow", np.int64)
+    quits: np.ndarray = _f("flow", np.int64)
     dividends: np.ndarray = _f("flow")
     tunnelled: np.ndarray = _f("flow")  # the state's part of the equity tunnelled out
+    expropriated: np.ndarray = _f("flow")  # the state's loss to a controlling private owner
+    supervision: np.ndarray = _f("flow")  # share of misconduct its supervisor deters
     hires: np.ndarray = _f("flow", np.int64)
-    separations: np.ndarray = _f("flow", np.int64)
+    separations: np.ndarray = _f("flow", np.int64)  # retirements, quits and dismissals
     dismissals: np.ndarray = _f("flow", np.int64)
     layoffs: np.ndarray = _f("reset", np.int64)  # laid off at closures and mergers
     moved: np.ndarray = _f("reset", np.int64)  # workers moved between firms by mergers
@@ -162,6 +180,9 @@ class Companies:
     """State capital investment/operating companies, shape (replications, company slots)."""
 
     budget: np.ndarray  # 亿元 collected and not yet invested
+    quality: np.ndarray  # supervision quality it starts with (drawn)
+    platform_assets: np.ndarray  # 亿元, of the financing platform it was built from
+    platform_debt: np.ndarray  # 亿元
 
 
 @dataclass
@@ -184,18 +205,36 @@ class Projects:
 
 @dataclass
 class Ledgers:
-    """The city's running totals and pools, one value per replication."""
+    """The city's running totals and its pool of unemployed, one value per replication."""
 
     unemployed: np.ndarray = _f("variable", np.int64)  # dismissed or laid off, not re-employed
-    reemployed: np.ndarray = _f("flow", np.int64)  # this month
+    pool: np.ndarray = _f("variable", np.int64)  # (R, market, spell month): the unemployed
+    reemployed: np.ndarray = _f("flow", np.int64)  # this month, by private firms
+    hired_from_pool: np.ndarray = _f("flow", np.int64)  # this month, by SOEs
+    pool_inflow: np.ndarray = _f("flow", np.int64)  # this month
+    entrants: np.ndarray = _f("variable", np.int64)  # SOE hires from outside the pool, cumulative
+    retired: np.ndarray = _f("variable", np.int64)  # cumulative
+    left_to_jobs: np.ndarray = _f("variable", np.int64)  # quits straight to another job, cum.
+    reemployed_total: np.ndarray = _f("variable", np.int64)  # by private firms, cumulative
     private_capital_in: np.ndarray = _f("variable")  # 亿元, cumulative
     state_assets_drained: np.ndarray = _f("variable")  # 亿元, cumulative
     state_assets_tunnelled: np.ndarray = _f("variable")  # 亿元, cumulative
+    expropriated: np.ndarray = _f("variable")  # 亿元 lost to controlling private owners, cum.
+    incentive_transfers: np.ndarray = _f("variable")  # 亿元 given away in equity grants, cum.
+    creditor_losses: np.ndarray = _f("variable")  # 亿元 of debt unrecovered, cumulative
+    state_creditor_losses: np.ndarray = _f("variable")  # the state-owned creditors' part
+    assets_recovered: np.ndarray = _f("variable")  # 亿元 of liquidated assets, cumulative
+    assets_written_off: np.ndarray = _f("variable")  # 亿元 of liquidated assets, cumulative
+    private_market_added: np.ndarray = _f("variable")  # closed firms' market taken by private
+    market0: np.ndarray = _f("variable")  # the SOEs' market at month 0 (a constant)
     fiscal_cost: np.ndarray = _f("variable")  # 亿元, cumulative
     cooperation_investment: np.ndarray = _f("variable")  # 亿元, cumulative
     social_burden_saved: np.ndarray = _f("variable")  # 亿元, cumulative
     managers_replaced: np.ndarray = _f("variable", np.int64)  # cumulative
+    zombies_revived: np.ndarray = _f("variable", np.int64)  # cumulative
+    bankruptcies: np.ndarray = _f("variable", np.int64)  # closed by creditors, cumulative
     plans_approved: np.ndarray = _f("variable", np.int64)  # cumulative
+    plans_reworked: np.ndarray = _f("variable", np.int64)  # sent back by overloaded groups, cum.
     completed_month: np.ndarray = _f("variable", np.int64)  # every task of the plan done; 0: not
 
 
@@ -212,6 +251,7 @@ class State:
     uncertainty: dict[str, np.ndarray]  # (R,) each
     column: dict[str, np.ndarray]  # the same as (R, 1) columns, to broadcast over firms
     industry_growth: np.ndarray  # (R, N_INDUSTRIES), per year
+    demand: np.ndarray  # (R, months + 1, N_INDUSTRIES): each industry's demand index
     month: int = 0
 
     @property
@@ -219,8 +259,10 @@ class State:
         return self.firms.assets.shape[0]
 
     def tasks_done(self, lv: dict) -> tuple[np.ndarray, int]:
-        """Reform tasks of the plan done (R,) and their number (``rules.tasks_done``)."""
-        plan_done = (self.firms.reformed | ~self.firms.active)[:, IN_PLAN]
+        """Reform tasks of the plan done (R,) and their number (``rules.tasks_done``): a
+        firm's task is done when it is reformed, or merged or closed and liquidated."""
+        f = self.firms
+        plan_done = (f.reformed | f.closed | f.merged)[:, IN_PLAN]
         return rules.tasks_done(plan_done, self.departments.decoupled, lv)
 
 
@@ -238,20 +280,76 @@ def initial_state(draws: Draws, uncertainty_laws: dict, c: dict) -> State:
     """The state at month 0 (end of June 2022) for a chunk of replications."""
     unc = sample_uncertainties(uncertainty_laws, draws.uncertainty_u)
     r = draws.uncertainty_u.shape[0]
+    growth = industry_growth(unc, draws.industry_z, c)
     return State(
         firms=initial_firms(draws.population, c),
         investors=initial_investors(draws, unc, c),
-        companies=Companies(budget=np.zeros((r, int(c["company_slots"])))),
+        companies=initial_companies(draws.company_u, unc, c),
         departments=Departments(
             decoupled=np.zeros((r, N_DEPARTMENTS), dtype=bool), order_u=draws.department_order_u
         ),
         projects=cooperation_projects(draws.project_u, c),
-        city=zeros(Ledgers, (r,)),
+        city=initial_ledgers(draws.population["market"], c),
         uncertainty=unc,
         column={name: v[:, None] for name, v in unc.items()},
-        industry_growth=unc["demand_growth_mean"][:, None]
-        + c["industry_growth_sd"] * draws.industry_z,
+        industry_growth=growth,
+        demand=demand_path(growth, draws.cycle_z, c),
     )
+
+
+def industry_growth(unc: dict[str, np.ndarray], z: np.ndarray, c: dict) -> np.ndarray:
+    """Each industry's trend demand growth a year (R, N_INDUSTRIES): the city's mean, the
+    premium of its group, and its own draw with the group's dispersion (the emerging
+    industries grow faster and are riskier)."""
+    premium = np.stack(
+        [
+            np.zeros_like(unc["emerging_growth_premium"]),
+            unc["emerging_growth_premium"],
+            np.full_like(unc["emerging_growth_premium"], c["characteristic_growth_premium"]),
+            np.full_like(unc["emerging_growth_premium"], c["infrastructure_growth_premium"]),
+            np.full_like(unc["emerging_growth_premium"], c["other_growth_premium"]),
+        ],
+        axis=1,
+    )[:, INDUSTRY_GROUP]
+    spread = np.where(INDUSTRY_GROUP == EMERGING, c["emerging_growth_sd"], c["industry_growth_sd"])
+    return unc["demand_growth_mean"][:, None] + premium + spread * z
+
+
+def initial_companies(u: np.ndarray, unc: dict[str, np.ndarray], c: dict) -> Companies:
+    """Company slots, each with a supervision quality around the replication's mean
+    (``company_quality_spread``); the platforms' balance sheets are split among the
+    companies a scenario builds when the books open (``production.open_books``)."""
+    r, k = u.shape
+    mean = unc["company_supervision_quality"][:, None]
+    return Companies(
+        budget=np.zeros((r, k)),
+        quality=mean * (1.0 + c["company_quality_spread"] * (2.0 * u - 1.0)),
+        platform_assets=np.zeros((r, k)),
+        platform_debt=np.zeros((r, k)),
+    )
+
+
+def initial_ledgers(market: np.ndarray, c: dict) -> Ledgers:
+    """No unemployed and nothing accumulated; the pool has a city and a county market and
+    one slot per month of a spell up to ``pool_months`` (longer spells share the last)."""
+    r = market.shape[0]
+    city = zeros(Ledgers, (r,))
+    city.market0 = market.sum(axis=1)
+    city.pool = np.zeros((r, 2, int(c["pool_months"]) + 1), dtype=np.int64)
+    return city
+
+
+def demand_path(growth: np.ndarray, cycle_z: np.ndarray, c: dict) -> np.ndarray:
+    """Each industry's demand index for months 0..T: trend growth times an AR(1) cycle."""
+    r, months, n = cycle_z.shape
+    cycle = np.zeros((r, months + 1, n))
+    for t in range(1, months + 1):
+        cycle[:, t] = (
+            c["industry_cycle_persistence"] * cycle[:, t - 1]
+            + c["industry_cycle_sd"] * cycle_z[:, t - 1]
+        )
+    trend = rules.demand_index(growth[:, None, :], np.arange(months + 1)[None, :, None])
+    return trend * np.exp(cycle)
 
 
 def initial_firms(pop: dict[str, np.ndarray], c: dict) -> Firms:

@@ -62,6 +62,7 @@ class Enterprise(mesa.Agent, BalanceSheet):
         self.replacements = 0
         # this month's amounts the city adds up, in enterprise order
         self.handover_city_cost = self.socialisation_city_cost = self.burden_saved = 0.0
+        self.grant_transfer = self.grant_paid = 0.0
         self._target_key: tuple | None = None
         self._target = 0.0
 
@@ -84,10 +85,17 @@ class Enterprise(mesa.Agent, BalanceSheet):
         self.model.log("plan_approved", t, self.index)
 
     def complete_reform(self, t: int) -> None:
-        """The reform completes after the lag; the firm adopts the package."""
+        """The plan is implemented after its lag; the firm adopts the package (an equity
+        grant gives value away; the team's payment goes to the firm's company)."""
         m = self.model
+        self.grant_transfer = self.grant_paid = 0.0
         if enterprise.complete_reform(self, t, m.c):
-            enterprise.adopt_package(self, True, self.draws, self.draws.month(t), m.lv, m.c)
+            month = self.draws.month(t)
+            transfer, paid = enterprise.adopt_package(
+                self, True, self.draws, month, m.uncertainty, m.lv, m.c
+            )
+            self.grant_transfer, self.grant_paid = float(transfer), float(paid)
+            m.log("reformed", t, self.index, value=self.grant_transfer, detail=self.plan)
 
     # --- 2. restructuring (Task 3) -----------------------------------------------------------
     def transfer(self, company: InvestmentCompany, t: int) -> None:
@@ -111,6 +119,7 @@ class Enterprise(mesa.Agent, BalanceSheet):
             self.assets += f.assets
             self.debt += f.debt
             self.outward += f.outward
+            self.market += f.market
             self.needed0 += rules.merged_needed_labour(f.needed0, c)
             self.workers += stay
             self.moved += stay
@@ -125,17 +134,42 @@ class Enterprise(mesa.Agent, BalanceSheet):
         for f in sources:
             f.retire("merged")
 
-    def close(self, recovery_rate: float, t: int) -> None:
-        """Close a firm with no normal operation: creditors first, the owners get the rest."""
-        residual = float(
-            rules.closure_residual(recovery_rate, self.assets, self.outward, self.debt)
-        )
-        if self.company >= 0:
-            self.model.companies[self.company].credit(self.state_share * residual)
+    def stop_operating(self, t: int, bankrupt: bool) -> float:
+        """Close: the workers are laid off, the month's output is lost and the liquidation
+        begins; return the market the firm leaves to others."""
+        m = self.model
+        freed = self.market
+        self.active = False
+        self.liquidating = True
+        self.liquidation_left = int(m.uncertainty["liquidation_months"])
+        self.bankrupt = self.bankrupt or bankrupt
         self.layoffs += self.workers
         self.output_lost += self.value_added
-        self.model.log("closure", t, self.index, value=residual, detail=self.workers)
-        self.retire("closed")
+        m.log("bankruptcy" if bankrupt else "closure", t, self.index, detail=self.workers)
+        for name in ("workers", "needed0", "needed", "market"):
+            setattr(self, name, type(getattr(self, name))(0))
+        self.oversight = False
+        return freed
+
+    def complete_liquidation(self, t: int) -> tuple[float, float, float, float]:
+        """The liquidation ends: creditors are paid what the recovered assets allow, the
+        owners get the rest; return (recovered, creditors' loss, their state part, written
+        off)."""
+        m = self.model
+        recovered, paid, loss, residual = (
+            float(x)
+            for x in rules.liquidation(
+                m.uncertainty["asset_recovery_rate"], self.assets, self.outward, self.debt
+            )
+        )
+        if self.company >= 0:
+            m.companies[self.company].credit(self.state_share * residual)
+        written_off = self.assets + self.outward - recovered
+        m.log("liquidated", t, self.index, value=recovered, detail=loss)
+        self.assets = self.outward = self.debt = 0.0
+        self.liquidating = False
+        self.closed = True
+        return recovered, loss, m.uncertainty["state_creditor_share"] * loss, written_off
 
     def retire(self, how: str) -> None:
         """Leave the economy (closed or merged): no assets, debt, workers or oversight."""
@@ -181,17 +215,31 @@ class Enterprise(mesa.Agent, BalanceSheet):
         self.investor = investor.slot
         return float(paid), float(drained)
 
-    def tunnel(self, t: int, chance: float, strength: float) -> None:
-        """Insiders may take equity out of a city firm; supervision makes it rarer and smaller."""
+    def tunnel(self, t: int) -> None:
+        """Insiders may take equity out of a city firm, as its supervision lets them."""
         assets = self.assets
-        enterprise.tunnel(self, self.draws.month(t), chance, strength, self.model.c)
+        enterprise.tunnel(self, self.draws.month(t), self.model.c)
         if self.assets != assets:
             self.model.log("tunnelling", t, self.index, value=assets - self.assets)
 
-    # --- 5. production ------------------------------------------------------------------------
+    def expropriate(self, t: int) -> None:
+        """A controlling private owner may divert value from the state's minority stake."""
+        m, assets = self.model, self.assets
+        enterprise.expropriate(self, self.draws.month(t), m.uncertainty, m.lv, m.c)
+        if self.assets != assets:
+            m.log("expropriation", t, self.index, value=assets - self.assets)
+
+    # --- 5. productivity and production -------------------------------------------------------
+    def evolve_productivity(self, t: int) -> None:
+        """The firm's own productivity drifts; a manager whose term ends is replaced."""
+        m = self.model
+        enterprise.evolve_productivity(self, self.draws, self.draws.month(t), m.lv, m.c)
+
     def tfp_target(self) -> float:
         """The target log TFP (``sim.enterprise.tfp_target``), re-evaluated only when the
-        firm's package, owners, company or base change."""
+        firm's package, owners, company, base or its industry's zombies change."""
+        m = self.model
+        congestion = float(m.congestion[self.industry])
         key = (
             self.board,
             self.manager_market,
@@ -200,17 +248,19 @@ class Enterprise(mesa.Agent, BalanceSheet):
             self.management_share,
             self.investor_share,
             self.state_share,
+            self.reformed,
             self.company,
+            self.supervision,
             self.log_tfp_base,
+            congestion,
         )
         if key != self._target_key:
-            m = self.model
-            self._target = enterprise.tfp_target(self, m.uncertainty, m.lv, m.c)
+            self._target = enterprise.tfp_target(self, congestion, m.uncertainty, m.lv, m.c)
             self._target_key = key
         return self._target
 
     def produce(self, t: int) -> None:
-        """TFP moves toward its target; the firm produces and books profit."""
+        """TFP moves toward its target; the firm produces, books profit, invests, borrows."""
         m = self.model
         enterprise.produce(
             self,

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from sim import behaviour as b
-from sim import rules
-from sim.rules import FOCUS_GROUPS
+from sim import enterprise, rules
+from sim.population import N_INDUSTRIES
+from sim.rules import EXIT, FOCUS_GROUPS, MIXED, PERFORMING
 
 if TYPE_CHECKING:
     from sim.abm.agents import Enterprise
@@ -78,12 +80,35 @@ class InvestmentCompany(mesa.Agent):
 
     model: SOEReformModel
 
-    def __init__(self, model: SOEReformModel, slot: int, budget: float) -> None:
+    def __init__(self, model: SOEReformModel, slot: int, variables: dict[str, object]) -> None:
         super().__init__(model)
         self.slot = slot
         self.focus = slot % FOCUS_GROUPS  # industry group of its focus
-        self.budget = budget
+        for name, value in variables.items():  # the fields of sim.state.Companies
+            setattr(self, name, value)
         self.firms: list[Enterprise] = []  # firms whose state equity it holds, by index
+
+    def monitoring(self, lv: dict) -> float:
+        """Its supervision per firm: strength from quality and the 管资本 levers, thinned when
+        it holds more firms than it can follow."""
+        m = self.model
+        strength = rules.supervision_strength(
+            self.quality, m.uncertainty["supervision_lever_gain"], lv
+        )
+        held = sum(f.active for f in self.firms)
+        return float(rules.monitoring(strength, held, m.c))
+
+    def run(self) -> None:
+        """Pay the month's running cost; the platform earns its return and pays interest."""
+        m = self.model
+        self.budget -= rules.company_overhead(len(m.companies), m.c)
+        income = float(
+            rules.platform_income(
+                self.platform_assets, self.platform_debt, m.uncertainty["interest_rate"], m.c
+            )
+        )
+        self.platform_assets += max(income, 0.0)
+        self.platform_debt += max(-income, 0.0)
 
     def credit(self, amount: float) -> None:
         """The state's dividends or closure proceeds go to the capital budget."""
@@ -177,6 +202,14 @@ class CooperationProject(mesa.Agent):
         host.needed0 += self.flow / c["assets_per_worker"]
 
 
+def _total(amounts: list[float]) -> float:
+    """A month's amounts added up in enterprise order, as the core's ``np.bincount``."""
+    total = 0.0
+    for x in amounts:
+        total += x
+    return total
+
+
 class ReformOffice(mesa.Agent):
     """The reform leading group and its seven working groups; applies the scenario's levers:
     plan approval, decoupling, closures, hand-overs and the supervision of deals (管资本)."""
@@ -187,31 +220,53 @@ class ReformOffice(mesa.Agent):
         super().__init__(model)
         lv, c = model.lv, model.c
         self.starts = rules.class_start_months(lv)
-        self.strength = rules.supervision_strength(lv)
-        self.collusion_chance, self.collusive_cut = rules.collusion(self.strength, c)
+
+    def learned(self, klass: int) -> bool:
+        """Is the pilot of this class reformed."""
+        return any(f.pilot and f.reformed and f.klass == klass for f in self.model.firm_list)
 
     def approve_plans(self, t: int) -> None:
-        """Approve this month's plans, pilots first, within the working groups' capacity."""
-        m, lv = self.model, self.model.lv
-        waiting = [f for f in m.firm_list if f.in_plan and f.active and f.approved_month == 0]
+        """Take up this month's plans in order (pilots first) within the groups' capacity;
+        some are sent back when the queue outgrows it; each gets its plan (一企一策)."""
+        m, lv, c = self.model, self.model.lv, self.model.c
+        waiting = [f for f in m.city_firm_list if f.active and f.approved_month == 0]
         eligible = [f for f in waiting if self.starts[f.klass] <= t]
         if lv["pilots_first"]:  # pilots' plans are drafted first, whatever their class
             eligible = [f for f in waiting if self.starts[f.klass] <= t or f.pilot]
             if any(f.pilot for f in waiting):
                 eligible = [f for f in eligible if f.pilot]
-        classes_open = len({f.klass for f in eligible})
-        capacity = b.effective_capacity(
-            lv["plans_per_month"],
-            m.uncertainty["implementation_friction"],
-            classes_open,
-            m.c["class_switch_cost"],
-        )
-        n = int(b.stochastic_round(capacity, m.month.capacity_u[0]))
+        learning = m.uncertainty["pilot_learning"]
+        known = {k: self.learned(k) for k in range(3)}
+        effort = {
+            f.index: float(
+                rules.plan_effort(
+                    f.klass, f.large, f.condition == PERFORMING, known[f.klass], learning, c
+                )
+            )
+            for f in eligible
+        }
+        capacity = lv["plans_per_month"] * m.uncertainty["plan_throughput"]
+        capacity = capacity * (1.0 - m.uncertainty["implementation_friction"])
+        efforts = np.zeros(len(m.firm_list))
+        for f in eligible:
+            efforts[f.index] = effort[f.index]
+        queued = efforts.sum()  # in enterprise order, as the core adds them
         first = 1.0 if lv["pilots_first"] else 0.0
         eligible.sort(key=lambda f: f.plan_priority - first * f.pilot)
-        for f in eligible[:n]:
+        used = 0.0
+        for f in eligible:
+            if used >= capacity:
+                break
+            used += effort[f.index]
+            chance = rules.rework_chance(queued, capacity, known[f.klass], learning, c)
+            if f.draws.month(t).rework_u < chance:
+                m.plans_reworked += 1
+                continue
+            f.plan = int(rules.plan_type(f.condition, f.stake_limit))
+            lag = m.uncertainty["implementation_lag"] * (1.0 - learning * known[f.klass])
+            f.plan_lag = int(np.round(lag))
             f.approve(t)
-        m.plans_approved += len(eligible[:n])
+            m.plans_approved += 1
 
     def decouple_departments(self, t: int) -> None:
         """Decouple this month's departments; their ready firms move to investment companies."""
@@ -228,24 +283,71 @@ class ReformOffice(mesa.Agent):
             if d.decoupled:
                 d.release(t)
 
+    def liquidate(self, t: int) -> None:
+        """Liquidations run down a month; finished ones pay creditors and owners."""
+        m = self.model
+        winding_up = [f for f in m.firm_list if f.liquidating]
+        for f in winding_up:
+            f.liquidation_left -= 1
+        done = [f.complete_liquidation(t) for f in winding_up if f.liquidation_left <= 0]
+        if not done:
+            return
+        recovered, loss, state_loss, written_off = (list(x) for x in zip(*done, strict=True))
+        m.creditor_losses += _total(loss)
+        m.state_creditor_losses += _total(state_loss)
+        m.state_assets_drained += _total(state_loss)
+        m.assets_recovered += _total(recovered)
+        m.assets_written_off += _total(written_off)
+
+    def go_bankrupt(self, t: int) -> None:
+        """Creditors force city firms that cannot borrow what their losses need to close."""
+        m = self.model
+        exits = [
+            f
+            for f in m.city_firm_list
+            if f.active
+            and f.distress_months > 0
+            and f.draws.month(t).exit_u < rules.bankruptcy_hazard(enterprise.soft_budget(f), m.c)
+        ]
+        m.bankruptcies += len(exits)
+        self.close(exits, t, bankrupt=True)
+
     def close_hopeless(self, t: int) -> None:
         """Close this month's firms with no normal operation (依法关闭、破产)."""
         m, lv = self.model, self.model.lv
         candidates = [
             f
-            for f in m.firm_list
-            if f.in_plan and f.active and f.hopeless_months >= lv["closure_months"]
+            for f in m.city_firm_list
+            if f.active and f.plan == EXIT and f.hopeless_months >= lv["closure_months"]
         ]
         n = int(b.stochastic_round(lv["closures_per_month"], m.month.closure_round_u[0]))
         chosen = sorted(candidates, key=lambda f: f.draws.month(t).closure_order_u)[:n]
-        recovery = m.uncertainty["asset_recovery_rate"]
-        for f in sorted(chosen, key=lambda f: f.index):
-            f.close(recovery, t)
+        self.close(sorted(chosen, key=lambda f: f.index), t, bankrupt=False)
+
+    def close(self, firms: list[Enterprise], t: int, bankrupt: bool) -> None:
+        """The firms stop operating; their markets pass to the industry's other SOEs (in
+        proportion to their markets) and to private firms."""
+        if not firms:
+            return
+        m = self.model
+        freed = np.zeros(len(m.firm_list))
+        for f in firms:
+            freed[f.index] = f.stop_operating(t, bankrupt)
+        industry = np.array([f.industry for f in m.firm_list])
+        market = np.array([f.market for f in m.firm_list])
+        active = np.array([f.active for f in m.firm_list])
+        share = 1.0 - m.c["private_market_share"]
+        soe_part = rules.by_industry(industry, freed, N_INDUSTRIES) * share
+        gain = rules.market_gain(industry, active, market, soe_part, N_INDUSTRIES)
+        for f, g in zip(m.firm_list, gain.tolist(), strict=True):
+            f.needed0 = f.needed0 * (1.0 + g / max(f.market, 1e-12))
+            f.market = f.market + g
+        m.private_market_added += freed.sum() - gain.sum()
 
     def tasks_done(self) -> tuple[int, int]:
         """Reform tasks of the plan done and their number (``rules.tasks_done``)."""
         m = self.model
-        plan_done = [f.reformed or not f.active for f in m.firm_list if f.in_plan]
+        plan_done = [f.reformed or f.closed or f.merged for f in m.city_firm_list]
         decoupled = [d.decoupled for d in m.departments]
         done, total = rules.tasks_done(plan_done, decoupled, m.lv)
         return int(done), total
@@ -273,7 +375,6 @@ class ReformOffice(mesa.Agent):
     def run_market(self, t: int) -> None:
         """List this month's offers and settle each by a second-price auction with a reserve."""
         m, c = self.model, self.model.c
-        chance = rules.listing_chance(self.strength, c)
         listed = [
             f
             for f in m.firm_list
@@ -281,7 +382,8 @@ class ReformOffice(mesa.Agent):
             and f.reformed
             and f.investor < 0
             and f.stake_limit > 0
-            and f.draws.month(t).listing_u < chance
+            and f.plan == MIXED
+            and f.draws.month(t).listing_u < rules.listing_chance(f.supervision, c)
         ]
         listed.sort(key=lambda f: f.draws.month(t).listing_u)
         for slot, firm in enumerate(listed[: int(c["offers_per_month"])]):
@@ -296,15 +398,14 @@ class ReformOffice(mesa.Agent):
         fair = float(
             b.equity_value(equity, roe, cost_of_equity, c["valuation_floor"], c["valuation_cap"])
         )
-        sd = rules.appraisal_sd(m.uncertainty["appraisal_error_sd"], self.strength, c)
+        sd = rules.appraisal_sd(m.uncertainty["appraisal_error_sd"], firm.supervision, c)
         appraised = float(rules.appraised_value(fair, sd, firm.draws.month(t).appraisal_z))
         stake = firm.stake_limit
         issued = float(rules.shares_issued(stake, lv["employee_stake"]))
         discount = rules.appraisal_discount(lv, c)
-        colluding = m.month.collusion_u[0, slot] < self.collusion_chance
-        reserve = float(
-            rules.reserve_price(stake, appraised, issued, discount, colluding, self.collusive_cut)
-        )
+        colluding = m.month.collusion_u[0, slot] < rules.collusion_chance(firm.supervision, c)
+        cut = c["underpricing_discount"]
+        reserve = float(rules.reserve_price(stake, appraised, issued, discount, colluding, cut))
         offer = Offer(firm, stake, issued, equity, roe, reserve, m.month.signal_z[0, slot])
         bidders, bids = [], []
         for investor in m.investors:
@@ -331,11 +432,29 @@ class ReformOffice(mesa.Agent):
             detail=stake,
         )
 
+    def assess_supervision(self) -> None:
+        """Each firm's supervision: its company's monitoring per firm, or its department's."""
+        m, lv = self.model, self.model.lv
+        gain = m.uncertainty["supervision_lever_gain"]
+        department = float(
+            rules.supervision_strength(m.uncertainty["department_supervision_quality"], gain, lv)
+        )
+        per_company = [k.monitoring(lv) for k in m.companies]
+        for f in m.firm_list:
+            f.supervision = per_company[f.company] if f.company >= 0 else department
+
     def supervise(self, t: int) -> None:
-        """Tunnelling in city firms, checked by the supervision rules."""
+        """Tunnelling in city firms, checked by their supervision."""
         m = self.model
-        chance = rules.tunnel_chance(self.strength, m.c)
-        m.city_firms.shuffle_do("tunnel", t, chance, self.strength)
+        m.city_firms.shuffle_do("tunnel", t)
         lost = m.firm_sum("tunnelled")
         m.state_assets_drained += lost
         m.state_assets_tunnelled += lost
+
+    def deter_expropriation(self, t: int) -> None:
+        """Controlling private owners may divert value; the state's losses add up."""
+        m = self.model
+        m.city_firms.shuffle_do("expropriate", t)
+        lost = m.firm_sum("expropriated")
+        m.state_assets_drained += lost
+        m.expropriated += lost

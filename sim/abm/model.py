@@ -19,6 +19,7 @@ their flows afterwards in enterprise order, as the core does.
 from __future__ import annotations
 
 from operator import attrgetter
+from types import SimpleNamespace
 
 import mesa
 import numpy as np
@@ -34,7 +35,8 @@ from sim.abm.institutions import (
     ReformOffice,
     SupervisingDepartment,
 )
-from sim.population import CLASSES, CONDITIONS, INDUSTRIES, N_FIRMS
+from sim.behaviour import HOPELESS
+from sim.population import CLASSES, CONDITIONS, INDUSTRIES, N_FIRMS, N_INDUSTRIES
 from sim.production import open_books
 from sim.randomness import Draws, MonthDraws, draw, firm_draws
 from sim.scenario import Scenario
@@ -138,7 +140,7 @@ class SOEReformModel(mesa.Model):
         self.record_agents = record_agents
         self.draws = d = draw(seed, range(replication, replication + 1), self.horizon, c)
         s = initial_state(d, scenario.uncertainties, c)
-        open_books(s, c)
+        open_books(s, lv, c)
         for name in ENTERPRISE_FIELDS:  # own arrays: open_books shares one between fields
             setattr(s.firms, name, getattr(s.firms, name).copy())
         self.state: State = s  # the measures' view of the agents, refreshed every month
@@ -146,10 +148,11 @@ class SOEReformModel(mesa.Model):
 
         # the city: uncertainties, demand, ledgers; this month's city-wide draws
         self.uncertainty = {k: float(v[0]) for k, v in s.uncertainty.items()}
-        self.industry_growth = s.industry_growth[0]
-        self.demand = rules.demand_index(self.industry_growth, 0)
+        self.demand = s.demand[0, 0]
         for name in CITY_FIELDS:
-            setattr(self, name, getattr(s.city, name)[0].item())
+            value = getattr(s.city, name)[0]
+            setattr(self, name, value.copy() if value.ndim else value.item())
+        self.congestion = np.zeros(N_INDUSTRIES)
         self.month: MonthDraws | None = None
         self.month_steps = [step.name for step in schedule.steps(lv)]
 
@@ -157,13 +160,14 @@ class SOEReformModel(mesa.Model):
         self.firm_list = self._create_enterprises(s, d)
         self.enterprises = self.agents_by_type[enterprise_type]
         self.city_firms = self.enterprises.select(lambda f: f.in_plan)
+        self.city_firm_list = [f for f in self.firm_list if f.in_plan]
         self.outside_plan = self.enterprises.select(lambda f: f.central or f.provincial)
         self.investors = [
             PrivateInvestor(self, m, _row(s.investors, Investors, m))
             for m in np.flatnonzero(s.investors.active[0])
         ]
         self.companies = [
-            InvestmentCompany(self, k, float(s.companies.budget[0, k]))
+            InvestmentCompany(self, k, _row(s.companies, Companies, k))
             for k in range(lv["investment_companies"])
         ]
         self.departments = [
@@ -202,7 +206,7 @@ class SOEReformModel(mesa.Model):
         """One month: the steps of ``sim.schedule.MONTH`` the levers let run, in order."""
         t = self.steps
         self.month = self.draws.month(t)
-        self.demand = rules.demand_index(self.industry_growth, t)
+        self.demand = self.state.demand[0, t]
         for name in self.month_steps:
             getattr(self, name)(t)
         self.record()
@@ -216,12 +220,24 @@ class SOEReformModel(mesa.Model):
 
     def complete_reforms(self, t: int) -> None:
         self.enterprises.shuffle_do("complete_reform", t)
+        transfers = self.firm_sum("grant_transfer")
+        self.incentive_transfers += transfers
+        self.state_assets_drained += transfers
+        for f in self.firm_list:
+            if f.company >= 0 and f.grant_paid > 0:
+                self.companies[f.company].budget += f.grant_paid
 
     def decouple_departments(self, t: int) -> None:
         self.office.decouple_departments(t)
 
     def consolidate(self, t: int) -> None:
         self.agent_set(InvestmentCompany).do("consolidate", t)
+
+    def liquidate(self, t: int) -> None:
+        self.office.liquidate(t)
+
+    def go_bankrupt(self, t: int) -> None:
+        self.office.go_bankrupt(t)
 
     def close_hopeless(self, t: int) -> None:
         self.office.close_hopeless(t)
@@ -238,18 +254,33 @@ class SOEReformModel(mesa.Model):
             (p.flow for p in self.projects), float, len(self.projects)
         ).sum()
 
+    def assess_supervision(self, t: int) -> None:
+        self.office.assess_supervision()
+
     def run_market(self, t: int) -> None:
+        self.update_congestion()
         self.office.run_market(t)
 
     def tunnel(self, t: int) -> None:
         self.office.supervise(t)
 
+    def expropriate(self, t: int) -> None:
+        self.office.deter_expropriation(t)
+
+    def evolve_productivity(self, t: int) -> None:
+        self.enterprises.shuffle_do("evolve_productivity", t)
+
     def produce(self, t: int) -> None:
+        self.update_congestion()
         self.enterprises.shuffle_do("produce", t)
         self.fiscal_cost += self.firm_sum("subsidies")
+        self.zombies_revived += int(self.firm_sum("revived", np.int64))
 
     def collect_dividends(self, t: int) -> None:
         self.agent_set(InvestmentCompany).do("collect_dividends")
+
+    def run_companies(self, t: int) -> None:
+        self.agent_set(InvestmentCompany).do("run")
 
     def reallocate_capital(self, t: int) -> None:
         rate = b.monthly_rate(self.lv["priority_reallocation_rate"])
@@ -262,12 +293,33 @@ class SOEReformModel(mesa.Model):
         self.enterprises.shuffle_do("adjust_labour", t)
 
     def settle_labour_market(self, t: int) -> None:
-        """The dismissed and laid-off join the unemployed; some are re-employed."""
-        laid_off = int(self.firm_sum("dismissals", np.int64)) + int(
-            self.firm_sum("layoffs", np.int64)
+        """The city's labour market (``sim.city.settle_labour_market``), by market."""
+        pull = city.absorption(self.demand.mean(), self.private_market_added, self.market0, self.c)
+        city.settle_labour_market(
+            self,
+            self.by_market("dismissals") + self.by_market("layoffs"),
+            self.by_market("quits"),
+            self.by_market("hires"),
+            int(self.firm_sum("retirements", np.int64)),
+            SimpleNamespace(pool_u=self.month.pool_u[0], quit_pool_u=self.month.quit_pool_u[0]),
+            pull,
+            self.uncertainty,
+            self.lv,
+            self.c,
         )
-        reemployment_u = self.month.reemployment_u[0]
-        city.settle_labour_market(self, laid_off, reemployment_u, self.uncertainty, self.lv, self.c)
+
+    def by_market(self, name: str) -> np.ndarray:
+        """An enterprise count summed by labour market: [city, county]."""
+        county = np.fromiter((f.level == "county" for f in self.firm_list), bool, N_FIRMS)
+        x = np.fromiter(map(attrgetter(name), self.firm_list), np.int64, N_FIRMS)
+        return np.array([x[~county].sum(), x[county].sum()])
+
+    def update_congestion(self) -> None:
+        """Each industry's share of operating assets held by zombies (as the core's)."""
+        industry = np.fromiter((f.industry for f in self.firm_list), np.int64, N_FIRMS)
+        zombie = np.fromiter((f.condition == HOPELESS for f in self.firm_list), bool, N_FIRMS)
+        assets = np.fromiter((f.assets if f.active else 0.0 for f in self.firm_list), float)
+        self.congestion = rules.zombie_share(industry, zombie, assets, N_INDUSTRIES)
 
     # --- helpers ---------------------------------------------------------------------------------
     def agent_set(self, kind: type[mesa.Agent]) -> AgentSet:

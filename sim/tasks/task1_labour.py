@@ -12,9 +12,15 @@ support are fiscal costs. Wages of reformed firms rise or fall with performance.
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim import city, enterprise
+from sim.codes import Level
+from sim.population import LEVEL
 from sim.randomness import Draws
 from sim.state import State
+
+COUNTY = LEVEL == Level.COUNTY  # firms in the thinner county labour markets
 
 
 def adjust_labour(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
@@ -23,6 +29,26 @@ def adjust_labour(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
 
 
 def settle_labour_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
-    """The month's dismissed and laid-off join the unemployed; some are re-employed."""
-    laid_off = s.firms.dismissals.sum(axis=1) + s.firms.layoffs.sum(axis=1)
-    city.settle_labour_market(s.city, laid_off, d.month(t).reemployment_u, s.uncertainty, lv, c)
+    """The city's labour market: re-employment, SOE hires from the pool, the month's
+    dismissed, laid-off and some of those who quit join it (``city.settle_labour_market``)."""
+    f = s.firms
+    pull = city.absorption(
+        s.demand[:, t].mean(axis=1), s.city.private_market_added, s.city.market0, c
+    )
+    city.settle_labour_market(
+        s.city,
+        by_market(f.dismissals + f.layoffs),
+        by_market(f.quits),
+        by_market(f.hires),
+        f.retirements.sum(axis=1),
+        d.month(t),
+        pull,
+        s.uncertainty,
+        lv,
+        c,
+    )
+
+
+def by_market(x: np.ndarray) -> np.ndarray:
+    """A per-firm count summed by labour market: (R, N) -> (R, [city, county])."""
+    return np.stack([x[:, ~COUNTY].sum(axis=1), x[:, COUNTY].sum(axis=1)], axis=-1)

@@ -29,8 +29,9 @@ import numpy as np
 from sim import behaviour as b
 from sim import enterprise, rules
 from sim.population import IN_PLAN
-from sim.production import demand
+from sim.production import demand, target
 from sim.randomness import Draws
+from sim.rules import MIXED
 from sim.state import State
 
 
@@ -39,9 +40,8 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     f, inv, m = s.firms, s.investors, d.month(t)
     limit = rules.stake_limit(f.klass, IN_PLAN, lv)
     employee = lv["employee_stake"]
-    open_ = f.active & f.reformed & (f.investor < 0) & (limit > 0)
-    strength = rules.supervision_strength(lv)
-    listed = open_ & (m.listing_u < rules.listing_chance(strength, c))
+    open_ = f.active & f.reformed & (f.investor < 0) & (limit > 0) & (f.plan == MIXED)
+    listed = open_ & (m.listing_u < rules.listing_chance(f.supervision, c))
     order = np.argsort(np.where(listed, m.listing_u, 2.0), axis=1, kind="stable")[
         :, : int(c["offers_per_month"])
     ]
@@ -49,11 +49,11 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     if not valid.any():
         return
     rows = np.arange(s.replications)
-    fundamentals = enterprise.fundamentals(f, demand(s, t), s.column, lv, c)
+    fundamentals = enterprise.fundamentals(f, target(s, lv, c), demand(s, t), s.column, c)
     roe = rules.expected_roe(fundamentals["net"], f.equity)
     cost_of_equity = rules.cost_of_equity(s.uncertainty["interest_rate"], c)
-    sd = rules.appraisal_sd(s.uncertainty["appraisal_error_sd"], strength, c)
-    collusion, collusive_cut = rules.collusion(strength, c)
+    sd = rules.appraisal_sd(s.column["appraisal_error_sd"], f.supervision, c)
+    collusion = rules.collusion_chance(f.supervision, c)
     discount = rules.appraisal_discount(lv, c)
     for k in range(order.shape[1]):
         firm = order[:, k]
@@ -65,10 +65,11 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
         fair = b.equity_value(
             equity, roe[rows, firm], cost_of_equity, c["valuation_floor"], c["valuation_cap"]
         )
-        appraised = rules.appraised_value(fair, sd, m.appraisal_z[rows, firm])
+        appraised = rules.appraised_value(fair, sd[rows, firm], m.appraisal_z[rows, firm])
         issued = rules.shares_issued(stake, employee)
-        colluding = m.collusion_u[:, k] < collusion
-        reserve = rules.reserve_price(stake, appraised, issued, discount, colluding, collusive_cut)
+        colluding = m.collusion_u[:, k] < collusion[rows, firm]
+        cut = c["underpricing_discount"]
+        reserve = rules.reserve_price(stake, appraised, issued, discount, colluding, cut)
         signal = rules.investor_signal(roe[rows, firm][:, None], m.signal_z[:, k], c)
         hurdle = b.investor_hurdle(
             inv.required, inv.trust, stake[:, None], c["minority_risk_premium"]

@@ -13,10 +13,14 @@
   (chance ``merger_rate`` a month): assets, debt and workers move, a share of the
   absorbed workers is laid off, and overheads fall (``merger_cost_saving``).
 * Closure: municipal and county firms hopeless-loss for ``closure_months`` are
-  closed at ``closures_per_month``: they stop producing and employing, part of their
-  assets is recovered (creditors first; the state's share of any rest goes to the
-  holding company), their workers are laid off and the state's equity in them is
-  written off.
+  closed at up to ``closures_per_month`` (a capacity); and in every scenario creditors
+  force city firms that cannot borrow what their losses need into bankruptcy. A closed
+  firm stops producing and employing at once: its workers are laid off, its market
+  passes partly to the other SOEs of its industry and partly to private firms. Its
+  liquidation takes ``liquidation_months``; then part of its assets is recovered, the
+  creditors are paid what it allows (the loss of the state-owned creditors is a loss of
+  state assets), the state's share of any rest goes to the holding company, and the
+  rest is written off.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from sim import behaviour as b
 from sim import enterprise, rules
 from sim.population import IN_PLAN, MUNICIPAL, N_DEPARTMENTS, N_INDUSTRIES
 from sim.randomness import Draws
+from sim.rules import EXIT
 from sim.state import State
 from sim.tasks.task4_investment_companies import credit_owners
 
@@ -74,7 +79,7 @@ def consolidate(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     laid_off = rules.merger_layoffs(f.workers[src], c)
     stay = f.workers[src] - laid_off
     _weighted_merge(s, into, src, weight)
-    for name in ("assets", "debt", "outward"):
+    for name in ("assets", "debt", "outward", "market"):
         np.add.at(getattr(f, name), into, getattr(f, name)[src])
     np.add.at(f.needed0, into, rules.merged_needed_labour(f.needed0[src], c))
     np.add.at(f.workers, into, stay)
@@ -118,19 +123,85 @@ def _retire(s: State, src: tuple, flag: np.ndarray) -> None:
 
 
 def close_hopeless(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
-    """Close this month's firms with no normal operation (依法关闭、破产)."""
+    """Close this month's firms with no normal operation (依法关闭、破产): those whose plan is
+    an exit and that have been hopeless-loss for ``closure_months``, up to
+    ``closures_per_month`` (a capacity, not a quota); their liquidation begins."""
     f, m = s.firms, d.month(t)
-    candidate = IN_PLAN & f.active & (f.hopeless_months >= lv["closure_months"])
+    candidate = IN_PLAN & f.active & (f.plan == EXIT) & (f.hopeless_months >= lv["closure_months"])
     n = b.stochastic_round(lv["closures_per_month"], m.closure_round_u)
     key = np.where(candidate, m.closure_order_u, np.inf)
     rank = np.argsort(np.argsort(key, axis=1), axis=1)
-    close = candidate & (rank < n[:, None])
-    r, i = np.nonzero(close)
+    start_liquidation(s, candidate & (rank < n[:, None]), c)
+
+
+def go_bankrupt(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
+    """Creditors force a city firm that cannot borrow what its losses need into bankruptcy,
+    at ``rules.bankruptcy_hazard`` (lower under a soft budget); its liquidation begins."""
+    f = s.firms
+    distressed = IN_PLAN & f.active & (f.distress_months > 0)
+    hazard = rules.bankruptcy_hazard(enterprise.soft_budget(f), c)
+    exits = distressed & (d.month(t).exit_u < hazard)
+    f.bankrupt |= exits
+    s.city.bankruptcies += exits.sum(axis=1)
+    start_liquidation(s, exits, c)
+
+
+def start_liquidation(s: State, closing: np.ndarray, c: dict) -> None:
+    """Firms stop operating: their workers are laid off, the month's output is lost, their
+    market passes to the other SOEs of the industry (``1 - private_market_share`` of it, in
+    proportion to their markets) and to private firms, and their liquidation takes
+    ``liquidation_months``."""
+    if not closing.any():
+        return
+    f = s.firms
+    freed = np.where(closing, f.market, 0.0)
+    f.active &= ~closing
+    f.liquidating |= closing
+    months = np.broadcast_to(s.column["liquidation_months"], closing.shape).astype(np.int64)
+    f.liquidation_left = np.where(closing, months, f.liquidation_left)
+    f.layoffs += np.where(closing, f.workers, 0)
+    f.output_lost += np.where(closing, f.value_added, 0.0)
+    for name in ("workers", "needed0", "needed", "market"):
+        setattr(f, name, np.where(closing, 0, getattr(f, name)))
+    f.oversight &= ~closing
+    reallocate_market(s, freed, c)
+
+
+def reallocate_market(s: State, freed: np.ndarray, c: dict) -> None:
+    """The SOEs of the same industry take part of a freed market (and need the workers to
+    serve it); the rest goes to the city's private firms."""
+    f = s.firms
+    soe_part = rules.by_industry(f.industry, freed, N_INDUSTRIES) * (
+        1.0 - c["private_market_share"]
+    )
+    gain = rules.market_gain(f.industry, f.active, f.market, soe_part, N_INDUSTRIES)
+    f.needed0 = f.needed0 * (1.0 + gain / np.maximum(f.market, 1e-12))
+    f.market = f.market + gain
+    s.city.private_market_added += freed.sum(axis=1) - gain.sum(axis=1)
+
+
+def liquidate(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
+    """Liquidations run down a month; a finished one recovers part of the assets, pays the
+    creditors what it can (their loss is recorded, the state-owned creditors' part as a
+    loss of state assets) and the owners the rest, and writes off the remainder."""
+    f = s.firms
+    f.liquidation_left = np.where(f.liquidating, f.liquidation_left - 1, f.liquidation_left)
+    r, i = np.nonzero(f.liquidating & (f.liquidation_left <= 0))
     if r.size == 0:
         return
-    recovery_rate = s.uncertainty["asset_recovery_rate"][r]
-    residual = rules.closure_residual(recovery_rate, f.assets[r, i], f.outward[r, i], f.debt[r, i])
+    assets, outward, debt = f.assets[r, i], f.outward[r, i], f.debt[r, i]
+    recovered, paid, loss, residual = rules.liquidation(
+        s.uncertainty["asset_recovery_rate"][r], assets, outward, debt
+    )
     credit_owners(s, r, i, residual)
-    f.layoffs[r, i] += f.workers[r, i]
-    f.output_lost[r, i] += f.value_added[r, i]
-    _retire(s, (r, i), f.closed)
+    n = s.replications
+    state_loss = s.uncertainty["state_creditor_share"][r] * loss
+    s.city.creditor_losses += np.bincount(r, loss, n)
+    s.city.state_creditor_losses += np.bincount(r, state_loss, n)
+    s.city.state_assets_drained += np.bincount(r, state_loss, n)
+    s.city.assets_recovered += np.bincount(r, recovered, n)
+    s.city.assets_written_off += np.bincount(r, assets + outward - recovered, n)
+    for name in ("assets", "outward", "debt"):
+        getattr(f, name)[r, i] = 0.0
+    f.liquidating[r, i] = False
+    f.closed[r, i] = True

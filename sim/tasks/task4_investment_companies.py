@@ -10,9 +10,16 @@
   state-owned firms of the 16 priority industries (in proportion to assets).
   Firms held by a company are managed by capital, which improves their governance
   (``capital_management_effect`` in ``sim.enterprise.tfp_target``).
-* Supervision: rules before, monitoring during and accountability after each add a
-  third to its strength. Strength cuts appraisal error, the chance and size of
-  collusive under-pricing and of tunnelling, and slows listings.
+* Supervision (管资本): each company has a supervision quality; rules before, monitoring
+  during and accountability after each remove part of the weakness left (diminishing
+  returns, never certain detection); a company's monitoring per firm thins when it holds
+  more firms than it can follow, and each company costs ``company_overhead``. Firms no
+  company holds are supervised by their department or county agency. A firm's
+  supervision cuts appraisal error, the chance of collusive under-pricing, insider
+  tunnelling and a controlling private owner's diversion, and slows listings.
+* The companies are built from the city's financing platforms, whose assets and debt
+  they take over (``platform_assets``, ``platform_debt_ratio``); their leverage is
+  reported.
 """
 
 from __future__ import annotations
@@ -64,10 +71,47 @@ def reallocate_capital(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     s.companies.budget -= spend
 
 
+def assess_supervision(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
+    """Each firm's supervision this month: its company's strength (quality raised by the
+    管资本 levers) thinned by how many firms the company holds, or its department's (or
+    county agency's) strength if no company holds it."""
+    f, k = s.firms, s.companies
+    gain = s.column["supervision_lever_gain"]
+    strength = rules.supervision_strength(k.quality, gain, lv)
+    slots = k.quality.shape[1]
+    held = f.active & (f.company >= 0)
+    rows = np.arange(s.replications)[:, None] * slots
+    count = np.bincount(
+        (rows + np.maximum(f.company, 0)).ravel(), held.ravel(), s.replications * slots
+    ).reshape(s.replications, slots)
+    department = rules.supervision_strength(s.column["department_supervision_quality"], gain, lv)
+    per_firm = rules.monitoring(strength, count, c)
+    f.supervision = rules.firm_supervision(f.company, per_firm, department)
+
+
 def tunnel(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
-    """Tunnelling: equity taken out of city firms, less likely and smaller under supervision."""
-    strength = rules.supervision_strength(lv)
-    enterprise.tunnel(s.firms, d.month(t), rules.tunnel_chance(strength, c), strength, c)
+    """Tunnelling: equity taken out of city firms, less likely under supervision."""
+    enterprise.tunnel(s.firms, d.month(t), c)
     lost = s.firms.tunnelled.sum(axis=1)
     s.city.state_assets_drained += lost
     s.city.state_assets_tunnelled += lost
+
+
+def expropriate(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
+    """Controlling private owners divert value from firms where the state is a minority."""
+    enterprise.expropriate(s.firms, d.month(t), s.column, lv, c)
+    lost = s.firms.expropriated.sum(axis=1)
+    s.city.state_assets_drained += lost
+    s.city.expropriated += lost
+
+
+def run_companies(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
+    """The companies pay their running costs from their budgets; the platforms they were
+    built from earn their return and pay interest (a loss adds to their debt)."""
+    k, n = s.companies, int(lv["investment_companies"])
+    k.budget[:, :n] -= rules.company_overhead(n, c)
+    income = rules.platform_income(
+        k.platform_assets[:, :n], k.platform_debt[:, :n], s.column["interest_rate"], c
+    )
+    k.platform_assets[:, :n] += np.maximum(income, 0.0)
+    k.platform_debt[:, :n] += np.maximum(-income, 0.0)
