@@ -218,8 +218,7 @@ class ReformOffice(mesa.Agent):
 
     def __init__(self, model: SOEReformModel) -> None:
         super().__init__(model)
-        lv, c = model.lv, model.c
-        self.starts = rules.class_start_months(lv)
+        self.starts = rules.class_start_months(model.lv)
 
     def learned(self, klass: int) -> bool:
         """Is the pilot of this class reformed."""
