@@ -48,8 +48,9 @@ class PlanType(IntEnum):
 
     NONE = 0
     MIXED_OWNERSHIP = 1  # performing firms whose class allows a private stake
-    RESTRUCTURING = 2  # the rest: governance, managers, labour
+    RESTRUCTURING = 2  # loss-makers and weak performers: a new manager, labour, governance
     EXIT = 3  # hopeless-loss firms: merger or closure
+    GOVERNANCE = 4  # performing firms whose class allows no private stake
 
 
 class IndustryGroup(IntEnum):

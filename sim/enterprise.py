@@ -60,9 +60,17 @@ def open_books(f: Firm, demand: ArrayLike, unc: Any, lv: dict, c: dict) -> None:
     )
     f.exec_pay = rules.exec_pay_multiple(performance, f.pay_sensitivity, f.manager_market, lv, c)
     fin = financials(f, f.log_tfp, demand, unc, c)
-    f.roa_smoothed = rules.annual_roa(fin["ebit"], f.total_assets)
+    f.roa_smoothed = rules.annual_roa(fin["pretax"], f.total_assets)
     f.net_smoothed = fin["net"]
     f.value_added, f.ebit, f.net_profit = fin["value_added"], fin["ebit"], fin["net"]
+    f.pretax_profit = fin["pretax"]
+    marginal = mpk(fin, f.assets, unc["capital_elasticity"])
+    f.return_gap0 = rules.return_gap(marginal, f.interest_rate + c["depreciation"])
+
+
+def mpk(fin: dict, capital: ArrayLike, alpha: ArrayLike) -> ArrayLike:
+    """Marginal product of capital a year: ``alpha`` times value added over capital."""
+    return alpha * MONTHS_PER_YEAR * fin["value_added"] / np.maximum(capital, 1e-9)
 
 
 # --- 1. reform office (Task 1) -----------------------------------------------------------------
@@ -213,7 +221,7 @@ def financials(f: Firm, log_tfp: ArrayLike, demand: ArrayLike, unc: Any, c: dict
         burden=f.burden,
         outward=f.outward,
         outward_return=f.outward_return,
-        exec_cost=rules.exec_pay_cost(f.exec_pay, c),
+        exec_cost=rules.exec_pay_cost(f.exec_pay, f.workers, c),
         c=c,
     )
     return {name: where(f.active, x, 0.0) for name, x in fin.items()}
@@ -274,8 +282,8 @@ def book(f: Firm, fin: dict, soft: ArrayLike, lev: ArrayLike, unc: Any, lv: dict
     capital, upkeep = f.assets, c["depreciation"] * f.assets / MONTHS_PER_YEAR
     funds = net + upkeep + subsidy - dividends - outward
     alpha = unc["capital_elasticity"]
-    mpk = alpha * MONTHS_PER_YEAR * fin["value_added"] / np.maximum(capital, 1e-9)
-    rate = rules.net_investment_rate(mpk, f.interest_rate + c["depreciation"], lev, alpha, c)
+    gap = rules.return_gap(mpk(fin, capital, alpha), f.interest_rate + c["depreciation"])
+    rate = rules.net_investment_rate(gap, f.return_gap0, lev, alpha, c)
     planned = where(f.active, np.maximum(rate + c["depreciation"], 0.0), 0.0)
     limit = rules.borrowing_limit(soft, c)
     after = capital - upkeep + f.outward + outward  # total assets before investing
@@ -293,6 +301,7 @@ def book(f: Firm, fin: dict, soft: ArrayLike, lev: ArrayLike, unc: Any, lv: dict
     f.distress_months = where(distressed, f.distress_months + 1, 0)
     f.value_added = fin["value_added"]
     f.ebit = fin["ebit"]
+    f.pretax_profit = fin["pretax"]
     f.net_profit = net
     f.subsidies = subsidy
     f.dividends = dividends
@@ -301,7 +310,7 @@ def book(f: Firm, fin: dict, soft: ArrayLike, lev: ArrayLike, unc: Any, lv: dict
 
 def update_performance(f: Firm, fin: dict, c: dict) -> None:
     """Smoothed ROA and profit, condition, months spent hopeless-loss, and revival."""
-    roa = rules.annual_roa(fin["ebit"], f.total_assets)
+    roa = rules.annual_roa(fin["pretax"], f.total_assets)
     weight = c["roa_smoothing"]
     was_hopeless = f.condition == HOPELESS
     f.roa_smoothed = where(f.active, b.smooth(f.roa_smoothed, roa, weight), f.roa_smoothed)

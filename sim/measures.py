@@ -20,6 +20,7 @@ import numpy as np
 from sim import rules
 from sim.codes import MAJORITY, MONTHS_PER_YEAR, Condition, Handover
 from sim.population import CENTRAL, IN_PLAN, MUNICIPAL, PROVINCIAL
+from sim.rules import EXIT
 from sim.state import State
 
 
@@ -78,6 +79,10 @@ def _count(mask: np.ndarray) -> np.ndarray:
     return mask.sum(axis=1).astype(float)
 
 
+def _zero(s: State) -> np.ndarray:
+    return np.zeros(s.replications)
+
+
 def _city_mean(s: State, x: np.ndarray) -> np.ndarray:
     """Mean over the city's own firms still operating."""
     live = IN_PLAN & s.firms.active
@@ -101,6 +106,16 @@ def state_assets_drained(s, ctx):
 
 
 @formula
+def expropriated(s, ctx):
+    return s.city.expropriated.copy()
+
+
+@formula
+def incentive_transfers(s, ctx):
+    return s.city.incentive_transfers.copy()
+
+
+@formula
 def output(s, ctx):
     return s.firms.value_added.sum(axis=1)
 
@@ -112,7 +127,10 @@ def profit(s, ctx):
 
 @formula
 def roa(s, ctx):
-    return MONTHS_PER_YEAR * s.firms.ebit.sum(axis=1) / s.firms.total_assets.sum(axis=1)
+    """Total profit (利润总额, after interest, before tax) over total assets, a year: the NBS
+    definition the sources use."""
+    f = s.firms
+    return MONTHS_PER_YEAR * f.pretax_profit.sum(axis=1) / f.total_assets.sum(axis=1)
 
 
 @formula
@@ -241,7 +259,7 @@ def exec_pay_ratio(s, ctx):
 
 @formula
 def exec_pay_cost(s, ctx):
-    return rules.exec_pay_cost(s.firms.exec_pay, ctx.constants).sum(axis=1)
+    return rules.exec_pay_cost(s.firms.exec_pay, s.firms.workers, ctx.constants).sum(axis=1)
 
 
 @formula
@@ -310,6 +328,32 @@ def plans_approved(s, ctx):
 
 
 @formula
+def plans_reworked(s, ctx):
+    return s.city.plans_reworked.astype(float)
+
+
+@formula
+def plans_pending(s, ctx):
+    f = s.firms
+    finished = f.reformed | f.closed | f.merged | f.liquidating | (f.plan == EXIT)
+    return _count(IN_PLAN & ~finished) if ctx.levers["plans_per_month"] > 0 else _zero(s)
+
+
+@formula
+def exits_pending(s, ctx):
+    f = s.firms
+    return _count(IN_PLAN & ~(f.closed | f.merged) & (f.liquidating | (f.plan == EXIT)))
+
+
+@formula
+def departments_pending(s, ctx):
+    lv = ctx.levers
+    if lv["investment_companies"] > 0 and lv["departments_per_month"] > 0:
+        return (~s.departments.decoupled).sum(axis=1).astype(float)
+    return _zero(s)
+
+
+@formula
 def reform_completed_share(s, ctx):
     done, total = s.tasks_done(ctx.levers)
     return done / total if total else np.zeros(s.replications)
@@ -366,6 +410,41 @@ def priority_industry_share(s, ctx):
 @formula
 def company_budget(s, ctx):
     return s.companies.budget.sum(axis=1)
+
+
+@formula
+def company_leverage(s, ctx):
+    """Platform debt over platform assets, budgets and the state equity the companies hold."""
+    f, k = s.firms, s.companies
+    held = np.where(f.company >= 0, f.state_share * np.maximum(f.equity, 0.0), 0.0).sum(axis=1)
+    assets = k.platform_assets.sum(axis=1) + np.maximum(k.budget, 0.0).sum(axis=1) + held
+    return np.where(assets > 0, k.platform_debt.sum(axis=1) / np.maximum(assets, 1e-12), 0.0)
+
+
+@formula
+def company_portfolio_return(s, ctx):
+    """The state's share of its companies' firms' profit a year over its equity in them."""
+    f = s.firms
+    held = (f.company >= 0) & f.active
+    profit = np.where(held, f.state_share * f.net_profit, 0.0).sum(axis=1) * MONTHS_PER_YEAR
+    equity = np.where(held, f.state_share * np.maximum(f.equity, 0.0), 0.0).sum(axis=1)
+    return np.where(equity > 0, profit / np.maximum(equity, 1e-12), 0.0)
+
+
+@formula
+def portfolio_expected_growth(s, ctx):
+    """Trend demand growth of each city firm's industry, weighted by the state's equity."""
+    f = s.firms
+    weight = np.where(IN_PLAN & f.active, f.state_share * np.maximum(f.equity, 0.0), 0.0)
+    growth = rules.of_industry(s.industry_growth, f.industry)
+    return (weight * growth).sum(axis=1) / np.maximum(weight.sum(axis=1), 1e-12)
+
+
+@formula
+def monitoring_per_firm(s, ctx):
+    f = s.firms
+    held = f.active & (f.company >= 0)
+    return np.where(held, f.supervision, 0.0).sum(axis=1) / np.maximum(held.sum(axis=1), 1)
 
 
 @formula

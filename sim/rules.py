@@ -30,11 +30,8 @@ from sim.codes import (
 # plain ints: numpy compares them far faster than enum members (Python 3.11)
 PUBLIC_WELFARE, HOPELESS = int(Klass.PUBLIC_WELFARE), int(Condition.HOPELESS)
 PERFORMING = int(Condition.PERFORMING)
-MIXED, RESTRUCTURE, EXIT = (
-    int(PlanType.MIXED_OWNERSHIP),
-    int(PlanType.RESTRUCTURING),
-    int(PlanType.EXIT),
-)
+MIXED, RESTRUCTURE = int(PlanType.MIXED_OWNERSHIP), int(PlanType.RESTRUCTURING)
+EXIT, GOVERNANCE = int(PlanType.EXIT), int(PlanType.GOVERNANCE)
 FOCUS_GROUPS = 4  # leading, emerging, characteristic, infrastructure and public services
 N_CLASSES = len(Klass)
 
@@ -98,7 +95,8 @@ def loan_rate(base: ArrayLike, lev: ArrayLike, soft: ArrayLike, c: dict) -> np.n
     """A firm's loan rate: the base rate, a spread rising with leverage above a threshold,
     less the soft budget's discount (1/yr)."""
     spread = c["spread_slope"] * np.maximum(np.asarray(lev) - c["spread_threshold"], 0.0)
-    return np.asarray(base) + spread - where(soft, c["soft_budget_rate_discount"], 0.0)
+    rate = np.asarray(base) + spread - where(soft, c["soft_budget_rate_discount"], 0.0)
+    return np.minimum(rate, c["loan_rate_cap"])
 
 
 def borrowing_limit(soft: ArrayLike, c: dict) -> np.ndarray:
@@ -106,14 +104,22 @@ def borrowing_limit(soft: ArrayLike, c: dict) -> np.ndarray:
     return c["borrowing_limit"] + where(soft, c["soft_budget_extra_limit"], 0.0)
 
 
+def return_gap(mpk: ArrayLike, user_cost: ArrayLike) -> np.ndarray:
+    """Log of the marginal product of capital over its user cost."""
+    return np.log(np.maximum(mpk, 1e-6) / np.asarray(user_cost))
+
+
 def net_investment_rate(
-    mpk: ArrayLike, user_cost: ArrayLike, lev: ArrayLike, alpha: ArrayLike, c: dict
+    gap: ArrayLike, gap0: ArrayLike, lev: ArrayLike, alpha: ArrayLike, c: dict
 ) -> np.ndarray:
-    """Net investment a year, share of capital: toward the desired capital stock, at which
-    the marginal product of capital equals its user cost (``log(K*/K) = log(MPK/uc)/(1 -
-    alpha)``), and toward the target leverage; between no replacement and the largest."""
-    gap = np.log(np.maximum(mpk, 1e-6) / np.asarray(user_cost)) / (1.0 - np.asarray(alpha))
-    desired = c["capital_adjustment_speed"] * gap + c["leverage_adjustment_speed"] * (
+    """Net investment a year, share of capital: toward the desired capital stock and toward
+    the target leverage, between no replacement and the largest. Firms hold their desired
+    capital in June 2022; it moves as the return on capital over its user cost moves from
+    then (``gap`` against ``gap0``, :func:`return_gap`): ``log(K*/K) = (gap - gap0) / (1 -
+    alpha)``, so better returns (a reform's productivity, growing demand, a larger market)
+    bring investment and worse ones let capital run down."""
+    desired_log_gap = (np.asarray(gap) - gap0) / (1.0 - np.asarray(alpha))
+    desired = c["capital_adjustment_speed"] * desired_log_gap + c["leverage_adjustment_speed"] * (
         c["target_leverage"] - np.asarray(lev)
     )
     return b.clip(desired, -c["depreciation"], c["max_investment_rate"])
@@ -138,10 +144,11 @@ def exec_pay_multiple(
     )
 
 
-def exec_pay_cost(multiple: ArrayLike, c: dict) -> np.ndarray:
-    """A firm's executive pay a month, 亿元."""
-    team = c["executives_per_firm"] * np.asarray(multiple) * c["wage"]
-    return team / YUAN_PER_YI / MONTHS_PER_YEAR
+def exec_pay_cost(multiple: ArrayLike, workers: ArrayLike, c: dict) -> np.ndarray:
+    """A firm's executive pay a month, 亿元: a team of one executive per
+    ``workers_per_executive`` workers, at least one and at most ``executives_per_firm``."""
+    team = b.clip(np.asarray(workers) / c["workers_per_executive"], 1.0, c["executives_per_firm"])
+    return team * np.asarray(multiple) * c["wage"] / YUAN_PER_YI / MONTHS_PER_YEAR
 
 
 def annual_roa(ebit: ArrayLike, total_assets: ArrayLike) -> np.ndarray:
@@ -187,11 +194,16 @@ def rework_chance(queued: ArrayLike, capacity: ArrayLike, learned: ArrayLike, le
 
 
 def plan_type(condition: ArrayLike, stake_limit: ArrayLike) -> np.ndarray:
-    """一企一策: exit (merger or closure) for hopeless-loss firms, mixed ownership for
-    performing firms whose class allows a private stake, restructuring for the rest."""
+    """一企一策: exit (merger or closure) for hopeless-loss firms, restructuring for the other
+    loss-makers and weak performers, mixed ownership for performing firms whose class
+    allows a private stake, governance for the other performing firms."""
     condition = np.asarray(condition)
-    mixed = (condition == PERFORMING) & (np.asarray(stake_limit) > 0)
-    return np.where(condition == HOPELESS, EXIT, np.where(mixed, MIXED, RESTRUCTURE))
+    performing = np.where(np.asarray(stake_limit) > 0, MIXED, GOVERNANCE)
+    return np.where(
+        condition == HOPELESS,
+        EXIT,
+        np.where(condition == PERFORMING, performing, RESTRUCTURE),
+    )
 
 
 def new_manager_ability(market: ArrayLike, z: ArrayLike, c: dict) -> np.ndarray:

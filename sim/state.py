@@ -82,6 +82,7 @@ class Firms(BalanceSheet):
     burden0: np.ndarray = _f("attribute")  # social burden at month 0, share of assets a year
     tfp_anchor: np.ndarray = _f("attribute")  # the long-run log TFP base returns toward
     outward_return: np.ndarray = _f("attribute")  # what its stakes in private firms earn, 1/yr
+    return_gap0: np.ndarray = _f("attribute")  # log(MPK / user cost) in June 2022
     # carried over from month to month ---------------------------------------------------------
     burden: np.ndarray = _f("variable")  # social-function and overhead cost, share of assets/yr
     needed0: np.ndarray = _f("variable")  # workers needed at month-0 demand
@@ -127,6 +128,7 @@ class Firms(BalanceSheet):
     # this month's flows -------------------------------------------------------------------
     value_added: np.ndarray = _f("flow")
     ebit: np.ndarray = _f("flow")
+    pretax_profit: np.ndarray = _f("flow")  # total profit (利润总额): after interest, before tax
     net_profit: np.ndarray = _f("flow")
     subsidies: np.ndarray = _f("flow")  # loss subsidies (soft budget)
     interest_rate: np.ndarray = _f("flow")  # the firm's loan rate, 1/yr

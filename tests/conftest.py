@@ -1,75 +1,25 @@
-"""Shared fixtures: seeded batches of the bundled scenarios, computed once per session."""
+"""Shared fixtures; the helpers the tests share are in ``tests/helpers.py``."""
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
-import numpy as np
 import pytest
 
-from sim import measures
-from sim.engine import simulate
-from sim.scenario import Scenario, load
-
-ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ROOT / "scenarios"
-REPS = 100  # replications for statistical tests
-SEED = 20220701
-Z = 3.0  # one-sided normal quantile for directional tests (p < 0.0014)
-CHROMIUM = Path(
-    "/usr/bin/chromium"
-)  # Debian's package; .ci/run installs it, never a downloaded browser
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-TASK1_GROUPS = {
-    "pace",
-    "mixed_ownership",
-    "governance",
-    "managers",
-    "pay",
-    "equity_incentives",
-    "labour",
-}
-
-
-def scenario(name: str) -> Scenario:
-    return load(SCENARIOS / f"{name}.toml")
-
-
-@cache
-def _run_cached(name: str, seed: int, reps: int) -> np.ndarray:
-    return simulate(scenario(name), seed, range(reps))
-
-
-def run(sc: Scenario | str, seed: int = SEED, reps: int = REPS) -> np.ndarray:
-    """Measures of shape (reps, months + 1, n_measures); bundled scenarios are cached."""
-    if isinstance(sc, str):
-        return _run_cached(sc, seed, reps)
-    return simulate(sc, seed, range(reps))
-
-
-def col(values: np.ndarray, name: str) -> np.ndarray:
-    """One measure: shape (reps, months + 1)."""
-    return values[..., list(measures.registry()).index(name)]
-
-
-def paired_gap(high: np.ndarray, low: np.ndarray) -> tuple[float, float]:
-    """Mean and standard error of replication-paired differences (common random numbers)."""
-    d = np.asarray(high, dtype=float) - np.asarray(low, dtype=float)
-    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(d.size))
-
-
-def assert_greater(high: np.ndarray, low: np.ndarray, what: str) -> None:
-    """The paired mean difference is positive by more than Z standard errors."""
-    mean, se = paired_gap(high, low)
-    assert mean > Z * se, f"{what}: mean paired difference {mean:.4g} is not > {Z} x SE {se:.4g}"
+from sim.scenario import Scenario
+from tests.helpers import (  # noqa: F401  re-exported for tests that still import them here
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    REPS,
+    ROOT,
+    SCENARIOS,
+    SEED,
+    TASK1_GROUPS,
+    Z,
+    assert_greater,
+    col,
+    paired_gap,
+    run,
+    scenario,
+)
 
 
 @pytest.fixture(scope="session")

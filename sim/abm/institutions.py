@@ -299,11 +299,11 @@ class ReformOffice(mesa.Agent):
         m.assets_written_off += _total(written_off)
 
     def go_bankrupt(self, t: int) -> None:
-        """Creditors force city firms that cannot borrow what their losses need to close."""
+        """Creditors force firms that cannot borrow what their losses need to close."""
         m = self.model
         exits = [
             f
-            for f in m.city_firm_list
+            for f in m.firm_list
             if f.active
             and f.distress_months > 0
             and f.draws.month(t).exit_u < rules.bankruptcy_hazard(enterprise.soft_budget(f), m.c)

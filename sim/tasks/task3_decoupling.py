@@ -135,10 +135,10 @@ def close_hopeless(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
 
 
 def go_bankrupt(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
-    """Creditors force a city firm that cannot borrow what its losses need into bankruptcy,
-    at ``rules.bankruptcy_hazard`` (lower under a soft budget); its liquidation begins."""
+    """Creditors force a firm that cannot borrow what its losses need into bankruptcy, at
+    ``rules.bankruptcy_hazard`` (lower under a soft budget); its liquidation begins."""
     f = s.firms
-    distressed = IN_PLAN & f.active & (f.distress_months > 0)
+    distressed = f.active & (f.distress_months > 0)
     hazard = rules.bankruptcy_hazard(enterprise.soft_budget(f), c)
     exits = distressed & (d.month(t).exit_u < hazard)
     f.bankrupt |= exits
