@@ -310,3 +310,8 @@ def test_the_manifest_records_each_scenarios_resolved_chain(tmp_path, capsys):
     assert [c["sha256"] for c in chain] == [
         hashlib.sha256(f.read_text(encoding="utf-8").encode()).hexdigest() for f in files
     ]
+
+
+def test_a_scenario_name_with_a_control_character_is_refused_escaped(tmp_path, capsys):
+    path = write(tmp_path / "a\x1b[31mb.toml", 'title = "x"\n')
+    assert_refused_everywhere(capsys, path, tmp_path, "a\\x1b[31mb", "control character")

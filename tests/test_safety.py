@@ -319,3 +319,16 @@ def test_a_full_disk_is_one_line_keeps_what_finished_and_a_rerun_completes(
     code, stdout, err = cli(capsys, *run_args(files, out))
     assert code == 0 and "chunks run" in stdout, err
     assert_same_tables(finished, out)
+
+
+def test_report_records_its_default_output_and_never_replaces_a_users_file(home, capsys):
+    out, _ = home  # run with --no-report: the program never wrote OUT/report.html
+    assert "report.html" not in manifest_of(out)["outputs"]
+    (out / "report.html").write_text("the user's page", encoding="utf-8")
+    code, _, err = cli(capsys, "report", str(out))
+    assert_one_line_error(code, err, "report.html", "not written by this program")
+    assert (out / "report.html").read_text(encoding="utf-8") == "the user's page"
+    (out / "report.html").unlink()
+    code, stdout, err = cli(capsys, "report", str(out))
+    assert code == 0 and stdout.strip() == str(out / "report.html"), err
+    assert "report.html" in manifest_of(out)["outputs"]
