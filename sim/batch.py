@@ -341,6 +341,7 @@ class LocalPool(ProcessPoolExecutor):
         )
 
     def kill_workers(self) -> None:
+        """Kill every worker still running (a chunk it runs is lost; it is not finished)."""
         for process in self.context.started:
             if process.exitcode is None:
                 process.kill()
