@@ -3,6 +3,7 @@ and the command line run in this process."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -68,20 +69,24 @@ def assert_one_line_error(code: int, err: str, *hints: str) -> None:
         assert hint in err, (hint, err)
 
 
-def unprivileged(*argv: str) -> list[str]:
-    """A command that runs without the power to ignore file permissions: as root, through
-    setpriv (util-linux) without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH."""
-    if os.geteuid() != 0:
-        return list(argv)
-    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--", *argv]
+UNPRIVILEGED_MAIN = """
+import contextlib, io, json, sys
+from sim.cli import main
+results = []
+for argv in json.loads(sys.argv[1]):
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        results.append((main(argv), err.getvalue()))
+print(json.dumps(results))
+"""
 
 
-def run_py(*argv: str, unprivileged_: bool = False) -> subprocess.CompletedProcess:
-    """``python run.py ARGV`` in a new process."""
-    command = [sys.executable, "run.py", *argv]
-    return subprocess.run(
-        unprivileged(*command) if unprivileged_ else command,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+def main_unprivileged(*argvs: list[str]) -> list[tuple[int, str]]:
+    """``python run.py ARGV`` for each of ``argvs``, in one new process that cannot ignore
+    file permissions: as root, run through setpriv (util-linux) without CAP_DAC_OVERRIDE
+    and CAP_DAC_READ_SEARCH. Each exit code and stderr."""
+    command = [sys.executable, "-c", UNPRIVILEGED_MAIN, json.dumps(argvs)]
+    if os.geteuid() == 0:
+        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--", *command]
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    return [tuple(result) for result in json.loads(proc.stdout)]

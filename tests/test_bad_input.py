@@ -21,7 +21,7 @@ from tests.conftest import ROOT, SCENARIOS
 from tests.folders import (
     assert_one_line_error,
     cli,
-    run_py,
+    main_unprivileged,
     short_scenarios,
     snapshot,
 )
@@ -90,9 +90,8 @@ def test_a_file_in_a_folder_without_search_permission(tmp_path):
     tmp_path.chmod(0o755)
     locked.chmod(0o600)  # readable listing, no search permission
     try:
-        for target in (path, other):
-            proc = run_py("validate", str(target), unprivileged_=True)
-            assert_one_line_error(proc.returncode, proc.stderr, "Permission denied")
+        for code, err in main_unprivileged(["validate", str(path)], ["validate", str(other)]):
+            assert_one_line_error(code, err, "Permission denied")
     finally:
         locked.chmod(0o755)
 
@@ -198,11 +197,9 @@ def test_out_that_is_read_only(tmp_path, tiny):
     tmp_path.chmod(0o755)
     readonly.chmod(0o555)
     try:
-        for out in (readonly, readonly / "sub"):
-            proc = run_py(
-                "run", *tiny, "--reps", "1", "--out", str(out), "--quiet", unprivileged_=True
-            )
-            assert_one_line_error(proc.returncode, proc.stderr, str(readonly))
+        argv = ["run", *tiny, "--reps", "1", "--quiet", "--out"]
+        for code, err in main_unprivileged([*argv, str(readonly)], [*argv, str(readonly / "sub")]):
+            assert_one_line_error(code, err, str(readonly))
         assert not any(readonly.iterdir())
     finally:
         readonly.chmod(0o755)

@@ -206,7 +206,7 @@ def mutate(manifest: dict, where: tuple, new: object, delete: bool) -> object:
     return manifest
 
 
-@settings(SETTINGS, max_examples=30)
+@settings(SETTINGS, max_examples=20)
 @given(data=st.data())
 def test_random_manifests(tmp_path, capsys, template, data):
     done, files = template
