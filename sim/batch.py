@@ -125,8 +125,9 @@ class BatchResult:
 class Kept:
     """What an output folder keeps of an earlier run of the same batch."""
 
-    parts: dict[str, dict] = field(default_factory=dict)  # verified part records
+    parts: dict[str, dict] = field(default_factory=dict)  # its records, damaged ones too
     outputs: list[str] = field(default_factory=list)  # recorded output names
+    verified: set[str] = field(default_factory=set)  # parts that match their records
     damaged: list[DamagedPart] = field(default_factory=list)  # recorded parts to rerun
 
 
@@ -236,12 +237,12 @@ def prepare_output(
     if overwrite:
         remove_files(out, ours)
         return Kept()
-    kept = Kept(outputs=list(old["outputs"]))
+    kept = Kept(parts=dict(old["parts"]), outputs=list(old["outputs"]))
     for rel, record in old["parts"].items():
         try:
             verify_part(out, rel, record)
-            kept.parts[rel] = record
-        except DamagedPart as err:
+            kept.verified.add(rel)
+        except DamagedPart as err:  # still the program's file: its rerun replaces it
             kept.damaged.append(err)
     return kept
 
@@ -513,7 +514,7 @@ def run_batch(
     identity = batch_identity(scenarios, reps, seed)
     chunks = plan_chunks(scenarios, reps)
     kept = prepare_output(out, identity, chunks, outputs, overwrite)
-    todo = [ch for ch in chunks if any(f"{t}/{ch.part}" not in kept.parts for t in TABLES)]
+    todo = [ch for ch in chunks if any(f"{t}/{ch.part}" not in kept.verified for t in TABLES)]
     result = BatchResult(out=out, chunks_reused=len(chunks) - len(todo))
     manifest = new_manifest(
         scenarios,

@@ -332,3 +332,21 @@ def test_report_records_its_default_output_and_never_replaces_a_users_file(home,
     code, stdout, err = cli(capsys, "report", str(out))
     assert code == 0 and stdout.strip() == str(out / "report.html"), err
     assert "report.html" in manifest_of(out)["outputs"]
+
+
+def test_a_damaged_part_stays_the_programs_until_it_is_rerun(
+    home, files, finished, capsys, monkeypatch
+):
+    out, _ = home
+    (out / DAMAGED).write_bytes(b"damaged")
+
+    def full(path: Path, data: bytes, token: str) -> Path:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(batch, "write_temp", full)  # the rerun stops before replacing it
+    code, _, err = cli(capsys, *run_args(files, out))
+    assert code == 2 and "No space left on device" in err
+    monkeypatch.undo()
+    code, stdout, err = cli(capsys, *run_args(files, out))
+    assert code == 0 and "(1 chunks run, 3 reused)" in stdout, err
+    assert_same_tables(finished, out)
