@@ -1,28 +1,19 @@
 """The vectorized core: a chunk of replications stepped month by month.
 
-The schedule of one month (the ODD process overview, docs/ODD.md):
-
-1. reform office (Task 1): approve plans within capacity; complete reforms after the
-   lag; newly reformed firms adopt the governance, manager, pay and incentive package;
-2. restructuring (Task 3): departments decouple and ready firms move to investment
-   companies; same-industry firms merge; firms with no normal operation close;
-3. central and provincial SOEs (Task 2): hand-overs, retirees, cooperation projects;
-4. stake market (Task 1) under the supervision rules (Task 4), then tunnelling;
-5. production: TFP moves toward its target, firms produce and book profit;
-   dividends go to the companies, which reinvest in priority industries (Task 4);
-6. managers of reformed firms are reviewed (能上能下);
-7. labour: quits, dismissals, hires, re-employment, wages (能进能出, 能增能减);
-8. the measures are recorded.
+Each month runs the steps of ``sim.schedule.MONTH`` in order (those the scenario's
+levers let run); ``STEPS`` maps each step to the core's function, which updates the
+(replications, enterprises) arrays of a :class:`~sim.state.State` in place. The Mesa
+agent model (``sim.abm``) runs the same steps agent by agent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from sim import measures, rules
-from sim.production import demand_index, firm_financials, fundamentals, produce
+from sim import enterprise, measures, schedule
+from sim.production import open_books, produce
 from sim.randomness import Draws, draw
 from sim.scenario import Scenario
 from sim.state import State, initial_state
@@ -36,64 +27,50 @@ from sim.tasks import (
     task4_investment_companies,
 )
 
-
-def begin_month(s: State) -> None:
-    """Reset the flows that tasks add to during a month."""
-    s.restructuring[:] = False
-    s.output_lost[:] = 0.0
-    s.layoffs[:] = 0
-    s.moved[:] = 0
+Step = Callable[[State, int, Draws, dict, dict], None]
 
 
-def step(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
-    """Advance every replication of ``s`` from month ``t - 1`` to month ``t``."""
-    begin_month(s)
-    task1_pace.approve_plans(s, t, d, lv, c)
-    new = task1_pace.complete_reforms(s, t, c)
-    s.restructuring |= new
-    task1_governance.adopt_package(s, new, t, d, lv, c)
-    task3_decoupling.decouple_departments(s, t, d, lv, c)
-    task3_decoupling.consolidate(s, t, d, lv, c)
-    task3_decoupling.close_hopeless(s, t, d, lv, c)
-    task1_pace.record_completion(s, t, lv)
-    task2_central_provincial.hand_over_social_functions(s, t, d, lv, c)
-    task2_central_provincial.invest_cooperation_projects(s, t, lv, c)
-    task1_mixed_ownership.run_market(s, t, d, lv, c, fundamentals(s, t, lv, c))
-    task4_investment_companies.tunnel(s, t, d, lv, c)
-    produce(s, t, d, lv, c)
-    task4_investment_companies.reallocate_capital(s, lv)
-    task1_governance.review_managers(s, t, d, lv, c)
-    task1_labour.adjust_labour(s, t, d, lv, c)
-    s.month = t
+def begin_month(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
+    """Zero the flows that several of the month's steps add to."""
+    enterprise.begin_month(s.firms)
 
 
-def open_books(s: State, c: dict) -> None:
-    """Month 0: the accounts of June 2022, so that every measure has a starting value."""
-    fin = firm_financials(s, s.log_tfp, demand_index(s, 0), c)
-    s.roa_smoothed = rules.annual_roa(fin["ebit"], s.total_assets)
-    s.net_smoothed = fin["net"]
-    s.value_added, s.ebit, s.net_profit = fin["value_added"], fin["ebit"], fin["net"]
-    s.condition = s.initial_condition.copy()
+STEPS: dict[str, Step] = {
+    "begin_month": begin_month,
+    "approve_plans": task1_pace.approve_plans,
+    "complete_reforms": task1_pace.complete_reforms,
+    "decouple_departments": task3_decoupling.decouple_departments,
+    "consolidate": task3_decoupling.consolidate,
+    "close_hopeless": task3_decoupling.close_hopeless,
+    "record_completion": task1_pace.record_completion,
+    "hand_over_social_functions": task2_central_provincial.hand_over_social_functions,
+    "invest_cooperation_projects": task2_central_provincial.invest_cooperation_projects,
+    "run_market": task1_mixed_ownership.run_market,
+    "tunnel": task4_investment_companies.tunnel,
+    "produce": produce,
+    "collect_dividends": task4_investment_companies.collect_dividends,
+    "reallocate_capital": task4_investment_companies.reallocate_capital,
+    "review_managers": task1_governance.review_managers,
+    "adjust_labour": task1_labour.adjust_labour,
+    "settle_labour_market": task1_labour.settle_labour_market,
+}
 
 
-def trajectory(scenario: Scenario, seed: int, replications: range) -> Iterator[tuple[State, dict]]:
+def trajectory(
+    scenario: Scenario, seed: int, replications: range
+) -> Iterator[tuple[State, measures.Context]]:
     """Yield the state at month 0, 1, ..., horizon (the same object, updated in place)."""
     lv, c = scenario.levers, scenario.constants
     d = draw(seed, replications, scenario.horizon, c)
     s = initial_state(d, scenario.uncertainties, c)
     open_books(s, c)
-    ctx = {
-        "c": c,
-        "deadline": lv["deadline_month"],
-        "pay_cap": task1_governance.executive_pay_cap(s, lv),
-    }
-    ctx["initial_state_equity"] = measures.FORMULAS["state_equity"](s, ctx)
-    ctx["initial_employment"] = measures.FORMULAS["employment"](s, ctx)
-    ctx["levers"] = lv
+    ctx = measures.context(s, lv, c)
     yield s, ctx
+    month = [STEPS[step.name] for step in schedule.steps(lv)]
     for t in range(1, scenario.horizon + 1):
-        step(s, t, d, lv, c)
-        ctx["pay_cap"] = task1_governance.executive_pay_cap(s, lv)
+        for run_step in month:
+            run_step(s, t, d, lv, c)
+        s.month = t
         yield s, ctx
 
 

@@ -1,7 +1,9 @@
 """The measures registry: metadata in ``sim/data/measures.toml``, formulas here.
 
-Each formula maps a :class:`~sim.state.State` to one value per replication; both
-engines record the same registry every month.
+Each formula maps a :class:`~sim.state.State` and the run's :class:`Context` to one
+value per replication; both engines record the same registry every month from the
+same state (the agent model copies its agents' variables into a one-replication
+``State``) with the same context.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 
 from sim import behaviour as b
-from sim.population import CENTRAL, IN_PLAN, MUNICIPAL, PRIORITY_INDUSTRY, PROVINCIAL
+from sim import rules
+from sim.codes import MAJORITY, MONTHS_PER_YEAR, Condition, Handover
+from sim.population import CENTRAL, IN_PLAN, MUNICIPAL, PROVINCIAL
 from sim.state import State
-from sim.tasks.task1_pace import tasks_done
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,21 @@ class Measure:
     headline: bool
 
 
+@dataclass(frozen=True)
+class Context:
+    """What the measures need besides the state: the run's levers and constants and the
+    month-0 values that ratios are taken against."""
+
+    levers: dict[str, Any]
+    constants: dict[str, Any]
+    initial_state_equity: np.ndarray
+    initial_employment: np.ndarray
+
+    @property
+    def deadline(self) -> int:
+        return int(self.levers["deadline_month"])
+
+
 @cache
 def registry() -> dict[str, Measure]:
     """Every measure, in report order."""
@@ -42,10 +61,12 @@ def headline() -> list[str]:
     return [m.name for m in registry().values() if m.headline]
 
 
-FORMULAS: dict[str, Callable[[State, dict], np.ndarray]] = {}
+FORMULAS: dict[str, Callable[[State, Context], np.ndarray]] = {}
 
 
-def formula(fn: Callable[[State, dict], np.ndarray]) -> Callable[[State, dict], np.ndarray]:
+def formula(
+    fn: Callable[[State, Context], np.ndarray],
+) -> Callable[[State, Context], np.ndarray]:
     FORMULAS[fn.__name__] = fn
     return fn
 
@@ -60,284 +81,300 @@ def _count(mask: np.ndarray) -> np.ndarray:
 
 def _city_mean(s: State, x: np.ndarray) -> np.ndarray:
     """Mean over the city's own firms still operating."""
-    live = IN_PLAN & s.active
+    live = IN_PLAN & s.firms.active
     return np.where(live, x, 0.0).sum(axis=1) / live.sum(axis=1)
 
 
 @formula
 def state_equity(s, ctx):
     """State equity in the city's firms plus the investment companies' unspent budgets."""
-    return _city(s.state_share * s.equity) + s.company_budget.sum(axis=1)
+    return _city(s.firms.state_share * s.firms.equity) + s.companies.budget.sum(axis=1)
 
 
 @formula
 def value_preservation_ratio(s, ctx):
-    return state_equity(s, ctx) / ctx["initial_state_equity"]
+    return state_equity(s, ctx) / ctx.initial_state_equity
 
 
 @formula
 def state_assets_drained(s, ctx):
-    return s.state_assets_drained.copy()
+    return s.city.state_assets_drained.copy()
 
 
 @formula
 def output(s, ctx):
-    return s.value_added.sum(axis=1)
+    return s.firms.value_added.sum(axis=1)
 
 
 @formula
 def profit(s, ctx):
-    return s.net_profit.sum(axis=1)
+    return s.firms.net_profit.sum(axis=1)
 
 
 @formula
 def roa(s, ctx):
-    return 12.0 * s.ebit.sum(axis=1) / s.total_assets.sum(axis=1)
+    return MONTHS_PER_YEAR * s.firms.ebit.sum(axis=1) / s.firms.total_assets.sum(axis=1)
 
 
 @formula
 def roe(s, ctx):
-    return 12.0 * s.net_profit.sum(axis=1) / s.equity.sum(axis=1)
+    return MONTHS_PER_YEAR * s.firms.net_profit.sum(axis=1) / s.firms.equity.sum(axis=1)
 
 
 @formula
 def tfp(s, ctx):
-    weights = s.total_assets
-    level = np.exp(s.log_tfp + s.manager_ability)
+    weights = s.firms.total_assets
+    level = np.exp(s.firms.log_tfp + s.firms.manager_ability)
     return (level * weights).sum(axis=1) / weights.sum(axis=1)
 
 
 @formula
 def labour_productivity(s, ctx):
-    return 12.0 * 1e4 * s.value_added.sum(axis=1) / s.workers.sum(axis=1)
+    return MONTHS_PER_YEAR * 1e4 * s.firms.value_added.sum(axis=1) / s.firms.workers.sum(axis=1)
 
 
 @formula
 def loss_making_firms(s, ctx):
-    return _count(s.active & (s.net_smoothed < 0))
+    return _count(s.firms.active & (s.firms.net_smoothed < 0))
 
 
 @formula
 def hopeless_loss_firms(s, ctx):
-    return _count(s.active & (s.condition == 2))
+    return _count(s.firms.active & (s.firms.condition == Condition.HOPELESS))
 
 
 @formula
 def mixed_firms(s, ctx):
-    return _count(s.active & (s.investor >= 0))
+    return _count(s.firms.active & (s.firms.investor >= 0))
 
 
 @formula
 def state_controlled_mixed(s, ctx):
-    return _count(s.active & (s.investor >= 0) & (s.state_share >= 0.5))
+    return _count(s.firms.active & (s.firms.investor >= 0) & (s.firms.state_share >= MAJORITY))
 
 
 @formula
 def state_minority_firms(s, ctx):
-    return _count(s.active & (s.investor >= 0) & (s.state_share < 0.5))
+    return _count(s.firms.active & (s.firms.investor >= 0) & (s.firms.state_share < MAJORITY))
 
 
 @formula
 def private_capital_in(s, ctx):
-    return s.private_capital_in.copy()
+    return s.city.private_capital_in.copy()
 
 
 @formula
 def mean_state_share(s, ctx):
-    return _city_mean(s, s.state_share)
+    return _city_mean(s, s.firms.state_share)
 
 
 @formula
 def soe_stakes_in_private(s, ctx):
-    return _city(s.outward)
+    return _city(s.firms.outward)
 
 
 @formula
 def boards_built(s, ctx):
-    return _count(s.active & s.board)
+    return _count(s.firms.active & s.firms.board)
 
 
 @formula
 def market_selected_managers(s, ctx):
-    return _count(s.active & s.manager_market)
+    return _count(s.firms.active & s.firms.manager_market)
 
 
 @formula
 def equity_incentive_firms(s, ctx):
-    return _count(s.active & (s.management_share > 0))
+    return _count(s.firms.active & (s.firms.management_share > 0))
 
 
 @formula
 def managers_replaced(s, ctx):
-    return s.managers_replaced.astype(float)
+    return s.city.managers_replaced.astype(float)
 
 
 @formula
 def exec_pay_ratio(s, ctx):
     performance = b.standardised_performance(
-        s.roa_smoothed, ctx["c"]["performing_roa"], ctx["c"]["performance_scale"]
+        s.firms.roa_smoothed, ctx.constants["performing_roa"], ctx.constants["performance_scale"]
     )
     ratio = b.exec_pay_ratio(
-        s.pay_sensitivity, performance, ctx["pay_cap"], ctx["c"]["exec_pay_base_ratio"]
+        s.firms.pay_sensitivity,
+        performance,
+        rules.executive_pay_cap(s.firms.manager_market, ctx.levers),
+        ctx.constants["exec_pay_base_ratio"],
     )
     return _city_mean(s, ratio)
 
 
 @formula
 def employment(s, ctx):
-    return s.workers.sum(axis=1).astype(float)
+    return s.firms.workers.sum(axis=1).astype(float)
 
 
 @formula
 def hires(s, ctx):
-    return s.hires.sum(axis=1).astype(float)
+    return s.firms.hires.sum(axis=1).astype(float)
 
 
 @formula
 def separations(s, ctx):
-    return s.separations.sum(axis=1).astype(float)
+    return s.firms.separations.sum(axis=1).astype(float)
 
 
 @formula
 def dismissals(s, ctx):
-    return s.dismissals.sum(axis=1).astype(float)
+    return s.firms.dismissals.sum(axis=1).astype(float)
 
 
 @formula
 def unemployed(s, ctx):
-    return s.unemployed.astype(float)
+    return s.city.unemployed.astype(float)
 
 
 @formula
 def reemployed(s, ctx):
-    return s.reemployed.astype(float)
+    return s.city.reemployed.astype(float)
 
 
 @formula
 def mean_wage(s, ctx):
-    return (s.wage * s.workers).sum(axis=1) / s.workers.sum(axis=1)
+    return (s.firms.wage * s.firms.workers).sum(axis=1) / s.firms.workers.sum(axis=1)
 
 
 @formula
 def subsidies(s, ctx):
-    return s.subsidies.sum(axis=1)
+    return s.firms.subsidies.sum(axis=1)
 
 
 @formula
 def plans_approved(s, ctx):
-    return s.plans_approved.astype(float)
+    return s.city.plans_approved.astype(float)
 
 
 @formula
 def reform_completed_share(s, ctx):
-    done, total = tasks_done(s, ctx["levers"])
+    done, total = s.tasks_done(ctx.levers)
     return done / total if total else np.zeros(s.replications)
 
 
 @formula
 def deadline_met(s, ctx):
-    done = s.completed_month
-    return ((done > 0) & (done <= ctx["deadline"])).astype(float)
+    done = s.city.completed_month
+    return ((done > 0) & (done <= ctx.deadline)).astype(float)
 
 
 @formula
 def departments_decoupled(s, ctx):
-    return s.department_decoupled.sum(axis=1).astype(float)
+    return s.departments.decoupled.sum(axis=1).astype(float)
 
 
 @formula
 def firms_decoupled(s, ctx):
-    dept = np.clip(s.department, 0, None)
-    return _count(MUNICIPAL & np.take_along_axis(s.department_decoupled, dept, axis=1))
+    dept = np.clip(s.firms.department, 0, None)
+    return _count(MUNICIPAL & np.take_along_axis(s.departments.decoupled, dept, axis=1))
 
 
 @formula
 def firms_transferred(s, ctx):
-    return _count(s.company >= 0)
+    return _count(s.firms.company >= 0)
 
 
 @formula
 def firms_under_oversight(s, ctx):
-    return _count(s.active & s.oversight)
+    return _count(s.firms.active & s.firms.oversight)
 
 
 @formula
 def firms_merged(s, ctx):
-    return _count(s.merged)
+    return _count(s.firms.merged)
 
 
 @formula
 def firms_closed(s, ctx):
-    return _count(s.closed)
+    return _count(s.firms.closed)
 
 
 @formula
 def layoffs(s, ctx):
-    return s.layoffs.sum(axis=1).astype(float)
+    return s.firms.layoffs.sum(axis=1).astype(float)
 
 
 @formula
 def priority_industry_share(s, ctx):
-    held = np.where(IN_PLAN, s.state_share * np.maximum(s.equity, 0.0), 0.0)
-    return (held * PRIORITY_INDUSTRY[s.industry]).sum(axis=1) / held.sum(axis=1)
+    held = np.where(IN_PLAN, s.firms.state_share * np.maximum(s.firms.equity, 0.0), 0.0)
+    return (held * s.firms.priority_industry).sum(axis=1) / held.sum(axis=1)
 
 
 @formula
 def company_budget(s, ctx):
-    return s.company_budget.sum(axis=1)
+    return s.companies.budget.sum(axis=1)
 
 
 @formula
 def state_assets_tunnelled(s, ctx):
-    return s.state_assets_tunnelled.copy()
+    return s.city.state_assets_tunnelled.copy()
 
 
 @formula
 def handovers_signed(s, ctx):
-    return _count(CENTRAL & (s.handover >= 1))
+    return _count(CENTRAL & (s.firms.handover >= Handover.SIGNED))
 
 
 @formula
 def handovers_completed(s, ctx):
-    return _count(CENTRAL & (s.handover == 2))
+    return _count(CENTRAL & (s.firms.handover == Handover.COMPLETED))
 
 
 @formula
 def provincial_socialised(s, ctx):
-    return _count(PROVINCIAL & s.socialised)
+    return _count(PROVINCIAL & s.firms.socialised)
 
 
 @formula
 def social_burden_cost(s, ctx):
-    return np.where(CENTRAL | PROVINCIAL, s.burden * s.assets, 0.0).sum(axis=1) / 12.0
+    return (
+        np.where(CENTRAL | PROVINCIAL, s.firms.burden * s.firms.assets, 0.0).sum(axis=1)
+        / MONTHS_PER_YEAR
+    )
 
 
 @formula
 def social_burden_saved(s, ctx):
-    return s.social_burden_saved.copy()
+    return s.city.social_burden_saved.copy()
 
 
 @formula
 def cooperation_investment(s, ctx):
-    return s.cooperation_investment.copy()
+    return s.city.cooperation_investment.copy()
 
 
 @formula
 def fiscal_cost(s, ctx):
-    return s.fiscal_cost.copy()
+    return s.city.fiscal_cost.copy()
 
 
 @formula
 def production_disruption(s, ctx):
-    lost = s.output_lost.sum(axis=1)
-    return lost / (s.value_added.sum(axis=1) + lost)
+    lost = s.firms.output_lost.sum(axis=1)
+    return lost / (s.firms.value_added.sum(axis=1) + lost)
 
 
 @formula
 def stability_stress(s, ctx):
-    return s.unemployed / ctx["initial_employment"]
+    return s.city.unemployed / ctx.initial_employment
 
 
-def record(s: State, ctx: dict) -> np.ndarray:
+def context(s: State, lv: dict, c: dict) -> Context:
+    """The context of a run, from its state at month 0."""
+    return Context(
+        levers=dict(lv),
+        constants=dict(c),
+        initial_state_equity=state_equity(s, None),
+        initial_employment=employment(s, None),
+    )
+
+
+def record(s: State, ctx: Context) -> np.ndarray:
     """All measures for the current month, shape (R, n_measures) in registry order."""
     return np.stack([FORMULAS[name](s, ctx) for name in registry()], axis=1)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.codes import Condition, IndustryGroup, Klass, Level
+
 COUNTS = {"municipal": 95, "county": 149, "central": 76, "provincial": 20}
 LEVELS = tuple(COUNTS)
 N_FIRMS = sum(COUNTS.values())
@@ -29,14 +31,13 @@ INDUSTRIES = tuple(
 )
 N_INDUSTRIES = len(INDUSTRIES)
 INDUSTRY_GROUP = np.repeat(np.arange(len(GROUP_SIZES)), GROUP_SIZES)
-PRIORITY_INDUSTRY = INDUSTRY_GROUP < 3  # the 16 leading, emerging and characteristic industries
-INFRASTRUCTURE = INDUSTRIES.index("infrastructure")
+PRIORITY_INDUSTRY = INDUSTRY_GROUP <= IndustryGroup.CHARACTERISTIC  # the 16 priority industries
 
 LEVEL = np.repeat(np.arange(len(COUNTS)), list(COUNTS.values())).astype(np.int8)
-IN_PLAN = LEVEL <= 1  # Task 1 covers municipal and county firms
-MUNICIPAL = LEVEL == 0
-CENTRAL = LEVEL == 2
-PROVINCIAL = LEVEL == 3
+IN_PLAN = LEVEL <= Level.COUNTY  # Task 1 covers municipal and county firms
+MUNICIPAL = LEVEL == Level.MUNICIPAL
+CENTRAL = LEVEL == Level.CENTRAL
+PROVINCIAL = LEVEL == Level.PROVINCIAL
 
 
 def draw_population(rng: np.random.Generator, c: dict) -> dict[str, np.ndarray]:
@@ -49,15 +50,19 @@ def draw_population(rng: np.random.Generator, c: dict) -> dict[str, np.ndarray]:
     large = u[1] < c["share_large"]
     cond = np.where(
         u[2] < c["share_hopeless"],
-        2,
-        np.where(u[2] < c["share_hopeless"] + c["share_marginal"], 1, 0),
+        Condition.HOPELESS,
+        np.where(
+            u[2] < c["share_hopeless"] + c["share_marginal"],
+            Condition.MARGINAL,
+            Condition.PERFORMING,
+        ),
     )
     industry = _draw_industry(rng, u[3], klass, c)
 
     # the pilots: a large competitive nonferrous-mining group and a large strategic holding group
-    klass[list(PILOTS)] = (0, 1)
+    klass[list(PILOTS)] = (Klass.COMPETITIVE, Klass.STRATEGIC)
     large[list(PILOTS)] = True
-    cond[list(PILOTS)] = 0
+    cond[list(PILOTS)] = Condition.PERFORMING
     industry[list(PILOTS)] = (0, INDUSTRIES.index("other"))
 
     department = np.full(n, -1)
@@ -115,7 +120,8 @@ def _draw_industry(
     )
     shares = np.append(shares, max(0.0, 1.0 - shares.sum()))
     group = np.searchsorted(np.cumsum(shares / shares.sum())[:-1], u)
-    group = np.where(klass == 2, 3, group)  # public-welfare firms run infrastructure and services
+    # public-welfare firms run infrastructure and public services
+    group = np.where(klass == Klass.PUBLIC_WELFARE, IndustryGroup.INFRASTRUCTURE, group)
     first = np.concatenate([[0], np.cumsum(GROUP_SIZES)[:-1]])
     within = rng.integers(0, np.array(GROUP_SIZES)[group])
     return first[group] + within

@@ -14,12 +14,13 @@ Replication ``i`` of a batch with seed ``s`` draws from
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from scipy.special import ndtri
 
-from sim.parameters import table
+from sim.parameters import DISTRIBUTIONS, table
 from sim.population import N_DEPARTMENTS, N_FIRMS, N_INDUSTRIES, draw_population
 
 STREAMS = {
@@ -54,6 +55,8 @@ def sample_law(law: dict, u: np.ndarray) -> np.ndarray:
         return law["low"] + u * (law["high"] - law["low"])
     if kind == "normal":
         return law["mean"] + law["sd"] * ndtri(u)
+    if kind != "triangular":
+        raise ValueError(f"unknown distribution {kind!r}; allowed: {', '.join(DISTRIBUTIONS)}")
     lo, mode, hi = law["low"], law["mode"], law["high"]
     cut = (mode - lo) / (hi - lo) if hi > lo else 0.5
     left = lo + np.sqrt(u * (hi - lo) * (mode - lo))
@@ -63,7 +66,11 @@ def sample_law(law: dict, u: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Draws:
-    """Every random number of a chunk of replications, stacked on axis 0."""
+    """Every random number of a chunk of replications, stacked on axis 0.
+
+    Read a month's numbers through :meth:`month` and the adoption draws through their
+    named properties; the stacked arrays keep the layout they are drawn in.
+    """
 
     population: dict[str, np.ndarray]  # (R, N) each
     uncertainty_u: np.ndarray  # (R, n_uncertainties), uniforms in table order
@@ -75,7 +82,7 @@ class Draws:
     signal_z: np.ndarray  # (R, T, K, M)
     investor_u: np.ndarray  # (R, 5, M): capital, return, control, focus, trust
     investor_group_u: np.ndarray  # (R, M)
-    adoption_u: np.ndarray  # (R, 4, N): board, market manager, equity incentive, outward
+    adoption_u: np.ndarray  # (R, 4, N): board, market manager, equity incentive, (unused)
     ability_z: np.ndarray  # (R, T, N)
     labour_u: np.ndarray  # (R, T, 3, N): quits, dismissals, hires
     city_u: np.ndarray  # (R, T, 2): rounding of capacity and of re-employment
@@ -89,6 +96,119 @@ class Draws:
     collusion_u: np.ndarray  # (R, T, K)
     handover_u: np.ndarray  # (R, T, N): signing, completion and socialisation hazards
     project_u: np.ndarray  # (R, 4, P): size, start, host, realised
+    _months: dict[int, MonthDraws] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def board_u(self) -> np.ndarray:
+        """(R, N): does the firm build a board when reformed."""
+        return self.adoption_u[:, 0]
+
+    @property
+    def manager_u(self) -> np.ndarray:
+        """(R, N): is its manager selected on the market."""
+        return self.adoption_u[:, 1]
+
+    @property
+    def incentive_u(self) -> np.ndarray:
+        """(R, N): does its management get an equity incentive."""
+        return self.adoption_u[:, 2]
+
+    def month(self, t: int) -> MonthDraws:
+        """The random numbers of month ``t`` (1-based)."""
+        if t not in self._months:
+            self._months[t] = self._month(t)
+        return self._months[t]
+
+    def _month(self, t: int) -> MonthDraws:
+        i = t - 1
+        labour, city = self.labour_u[:, i], self.city_u[:, i]
+        return MonthDraws(
+            common_shock=self.common_shock[:, i],
+            idio_shock=self.idio_shock[:, i],
+            listing_u=self.listing_u[:, i],
+            appraisal_z=self.appraisal_z[:, i],
+            ability_z=self.ability_z[:, i],
+            quit_u=labour[:, 0],
+            dismiss_u=labour[:, 1],
+            hire_u=labour[:, 2],
+            merge_u=self.merge_u[:, i],
+            closure_order_u=self.closure_order_u[:, i],
+            tunnel_u=self.tunnel_u[:, i],
+            handover_u=self.handover_u[:, i],
+            signal_z=self.signal_z[:, i],
+            collusion_u=self.collusion_u[:, i],
+            capacity_u=city[:, 0],
+            reemployment_u=city[:, 1],
+            decoupling_round_u=self.decoupling_round_u[:, i],
+            closure_round_u=self.closure_round_u[:, i],
+        )
+
+
+PER_FIRM = {"per": "enterprise"}
+
+
+@dataclass(frozen=True)
+class MonthDraws:
+    """One month's random numbers: (R, N) per enterprise, (R,) per city, (R, K[, M]) per
+    listing slot. The per-enterprise ones (``FIRM_MONTHLY``) are what an enterprise agent
+    reads of its own, as scalars, through :class:`FirmDraws`."""
+
+    idio_shock: np.ndarray = field(metadata=PER_FIRM)  # idiosyncratic TFP shock, standard normal
+    listing_u: np.ndarray = field(
+        metadata=PER_FIRM
+    )  # is an open offer listed, and its place in the queue
+    appraisal_z: np.ndarray = field(metadata=PER_FIRM)  # appraisal error, standard normal
+    ability_z: np.ndarray = field(
+        metadata=PER_FIRM
+    )  # a newly appointed manager's ability, standard normal
+    quit_u: np.ndarray = field(metadata=PER_FIRM)  # rounding of quits
+    dismiss_u: np.ndarray = field(metadata=PER_FIRM)  # rounding of dismissals
+    hire_u: np.ndarray = field(metadata=PER_FIRM)  # rounding of hires
+    merge_u: np.ndarray = field(metadata=PER_FIRM)  # is the firm merged into its anchor this month
+    closure_order_u: np.ndarray = field(metadata=PER_FIRM)  # order among closure candidates
+    tunnel_u: np.ndarray = field(metadata=PER_FIRM)  # does tunnelling happen
+    handover_u: np.ndarray = field(
+        metadata=PER_FIRM
+    )  # hand-over signing and completion, socialisation
+    common_shock: np.ndarray  # (R,) common TFP shock, standard normal
+    signal_z: np.ndarray  # (R, K, M) investors' reading of each listed firm
+    collusion_u: np.ndarray  # (R, K) is a listing's reserve cut collusively
+    capacity_u: np.ndarray  # (R,) rounding of the plans approved
+    reemployment_u: np.ndarray  # (R,) rounding of the re-employed
+    decoupling_round_u: np.ndarray  # (R,) rounding of the departments decoupled
+    closure_round_u: np.ndarray  # (R,) rounding of the closures
+
+
+FIRM_MONTHLY = tuple(f.name for f in fields(MonthDraws) if f.metadata == PER_FIRM)
+FirmMonth = namedtuple("FirmMonth", FIRM_MONTHLY)  # one enterprise's numbers of one month
+FIRM_STATIC = ("board_u", "manager_u", "incentive_u", "company_tie_u")
+
+
+@dataclass(frozen=True)
+class FirmDraws:
+    """One enterprise's own random numbers in a one-replication batch, as scalars: the
+    adoption draws and its industry-match tie-break, and every month's ``FirmMonth``."""
+
+    board_u: float
+    manager_u: float
+    incentive_u: float
+    company_tie_u: float
+    months: tuple[FirmMonth, ...]  # index t - 1
+
+    def month(self, t: int) -> FirmMonth:
+        return self.months[t - 1]
+
+
+def firm_draws(d: Draws, horizon: int) -> list[FirmDraws]:
+    """Each enterprise's own draws, for the agent model (``d`` holds one replication)."""
+    by_month = [d.month(t) for t in range(1, horizon + 1)]
+    columns = [np.stack([getattr(m, name)[0] for m in by_month], axis=1) for name in FIRM_MONTHLY]
+    per_firm = np.stack(columns, axis=-1).tolist()  # (N, T, fields)
+    static = np.stack([getattr(d, name)[0] for name in FIRM_STATIC], axis=1).tolist()
+    return [
+        FirmDraws(*static[i], months=tuple(FirmMonth(*row) for row in per_firm[i]))
+        for i in range(len(per_firm))
+    ]
 
 
 def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws:

@@ -17,9 +17,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from sim import behaviour as b
+from sim.codes import MAJORITY, MONTHS_PER_YEAR, WHOLLY_STATE, YUAN_PER_YI, Condition, Klass
 
-WHOLLY_STATE = 1.0 - 1e-12  # a state share at least this is wholly state-owned
+# plain ints: numpy compares them far faster than enum members (Python 3.11)
+PUBLIC_WELFARE, HOPELESS = int(Klass.PUBLIC_WELFARE), int(Condition.HOPELESS)
 FOCUS_GROUPS = 4  # leading, emerging, characteristic, infrastructure and public services
+N_CLASSES = len(Klass)
 
 
 def where(condition: ArrayLike, a: ArrayLike, b: ArrayLike) -> ArrayLike:
@@ -29,15 +32,24 @@ def where(condition: ArrayLike, a: ArrayLike, b: ArrayLike) -> ArrayLike:
     return np.where(condition, a, b)
 
 
+def is_commercial(klass: ArrayLike) -> np.ndarray:
+    """Commercial (competitive or strategic), not public-welfare."""
+    return np.asarray(klass) != PUBLIC_WELFARE
+
+
+def wholly_state_owned(state_share: ArrayLike) -> np.ndarray:
+    return np.asarray(state_share) >= WHOLLY_STATE
+
+
 # --- production (sim/production.py) --------------------------------------------------------
 def demand_index(growth: ArrayLike, t: int) -> np.ndarray:
     """Demand of an industry relative to month 0 (``production.demand_index``)."""
-    return np.exp(np.asarray(growth) * t / 12.0)
+    return np.exp(np.asarray(growth) * t / MONTHS_PER_YEAR)
 
 
 def soft_budget(klass: ArrayLike, state_share: ArrayLike) -> np.ndarray:
     """Public-welfare or wholly state-owned: a soft budget (``production.tfp_target``)."""
-    return (np.asarray(klass) == 2) | (np.asarray(state_share) >= WHOLLY_STATE)
+    return (np.asarray(klass) == PUBLIC_WELFARE) | wholly_state_owned(state_share)
 
 
 def executive_pay_cap(manager_market: ArrayLike, lv: dict) -> np.ndarray:
@@ -61,7 +73,54 @@ def allocate_profit(
 def annual_roa(ebit: ArrayLike, total_assets: ArrayLike) -> np.ndarray:
     """12 EBIT / total assets, 0 without assets (``production.update_performance``)."""
     positive = np.greater(total_assets, 0)
-    return where(positive, 12.0 * np.asarray(ebit) / where(positive, total_assets, 1.0), 0.0)
+    return where(
+        positive, MONTHS_PER_YEAR * np.asarray(ebit) / where(positive, total_assets, 1.0), 0.0
+    )
+
+
+# --- Task 1: pace and the reform package (sim/tasks/task1_pace.py, task1_governance.py) -----
+def class_start_months(lv: dict) -> np.ndarray:
+    """Start month of each class (competitive, strategic, public-welfare); all in month 1
+    in lockstep."""
+    if lv["lockstep"]:
+        return np.ones(N_CLASSES, dtype=int)
+    return np.array(
+        [
+            lv["start_month_competitive"],
+            lv["start_month_strategic"],
+            lv["start_month_public_welfare"],
+        ]
+    )
+
+
+def new_manager_ability(market: ArrayLike, z: ArrayLike, c: dict) -> np.ndarray:
+    """Ability of a newly appointed manager: market selection adds a premium."""
+    return c["market_manager_premium"] * market + c["manager_ability_sd"] * z
+
+
+def equity_form_effect(lv: dict, c: dict) -> float:
+    """Effect of the chosen equity-incentive form relative to options."""
+    return 1.0 if lv["equity_incentive_form"] == "options" else c["stock_grant_effect"]
+
+
+def tasks_done(
+    plan_firm_done: ArrayLike, departments_decoupled: ArrayLike, lv: dict
+) -> tuple[np.ndarray, int]:
+    """Reform tasks done (summed along the last axis) and the number in the plan.
+
+    The plan's tasks are the classified reform of every municipal and county firm
+    (``plan_firm_done``: reformed, merged or closed) and, when the scenario decouples,
+    the decoupling of each of the 34 departments."""
+    firms, departments = np.asarray(plan_firm_done), np.asarray(departments_decoupled)
+    done = np.zeros(firms.shape[:-1], dtype=np.int64)
+    total = 0
+    if lv["plans_per_month"] > 0:
+        done = done + firms.sum(axis=-1)
+        total += firms.shape[-1]
+    if lv["investment_companies"] > 0 and lv["departments_per_month"] > 0:
+        done = done + departments.sum(axis=-1)
+        total += departments.shape[-1]
+    return done, total
 
 
 # --- Task 1: market for stakes (sim/tasks/task1_mixed_ownership.py) ------------------------
@@ -75,6 +134,26 @@ def stake_limit(klass: ArrayLike, in_plan: ArrayLike, lv: dict) -> np.ndarray:
         ]
     )
     return where(in_plan, limits[klass], 0.0)
+
+
+def shares_issued(stake: ArrayLike, employee_stake: float) -> np.ndarray:
+    """New shares sold in a deal: the investor's stake plus the employees'."""
+    return np.asarray(stake) + employee_stake
+
+
+def appraisal_discount(lv: dict, c: dict) -> float:
+    """Discount on the appraisal a negotiated price may go to; none with the floor."""
+    return 0.0 if lv["appraisal_floor"] else c["negotiated_discount"]
+
+
+def may_bid(
+    wants_control: ArrayLike, investor_group: ArrayLike, stake: ArrayLike, firm_group: ArrayLike
+) -> np.ndarray:
+    """An investor bids only for a majority if it wants control, and only in its industry
+    group if it has one."""
+    control_ok = np.logical_or(np.logical_not(wants_control), np.asarray(stake) >= MAJORITY)
+    group_ok = (np.asarray(investor_group) < 0) | (investor_group == firm_group)
+    return control_ok & group_ok
 
 
 def listing_chance(strength: float, c: dict) -> float:
@@ -101,7 +180,7 @@ def cost_of_equity(interest_rate: ArrayLike, c: dict) -> np.ndarray:
 
 def expected_roe(net: ArrayLike, equity: ArrayLike) -> np.ndarray:
     """Annual return on equity at the fundamentals (``run_market``: ``roe``)."""
-    return 12.0 * np.asarray(net) / np.maximum(equity, 1e-9)
+    return MONTHS_PER_YEAR * np.asarray(net) / np.maximum(equity, 1e-9)
 
 
 def appraised_value(fair: ArrayLike, sd: ArrayLike, z: ArrayLike) -> np.ndarray:
@@ -175,7 +254,7 @@ def handover_costs(workers: ArrayLike, city_subsidy: float, c: dict) -> tuple[np
         np.asarray(workers)
         * c["handover_households_per_worker"]
         * c["handover_cost_per_household"]
-        / b.YUAN_PER_YI
+        / YUAN_PER_YI
     )
     firm_part = cost * c["handover_enterprise_share"]
     return firm_part, firm_part * city_subsidy
@@ -189,6 +268,16 @@ def socialisation_cost(burden: ArrayLike, assets: ArrayLike, c: dict) -> tuple[n
     ]
 
 
+def relieved_burden(burden: ArrayLike, relieved: ArrayLike, c: dict) -> np.ndarray:
+    """The social burden left after a hand-over or socialisation completes."""
+    return where(relieved, np.asarray(burden) * (1.0 - c["handover_burden_removed"]), burden)
+
+
+def burden_saved(burden0: ArrayLike, burden: ArrayLike, assets: ArrayLike) -> np.ndarray:
+    """Social-burden cost saved a year against month 0, 亿元."""
+    return (np.asarray(burden0) - burden) * assets
+
+
 def project_schedule(
     start_u: ArrayLike, realised_u: ArrayLike, chance: ArrayLike, lv: dict, c: dict
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -199,12 +288,21 @@ def project_schedule(
     return start, np.asarray(realised_u) < chance + support * (1.0 - np.asarray(chance))
 
 
+def project_flow(
+    size: ArrayLike, start: ArrayLike, realised: ArrayLike, t: int, c: dict
+) -> np.ndarray:
+    """A project's investment this month: even over its duration once started, if realised."""
+    duration = c["cooperation_duration"]
+    running = np.asarray(realised) & (t >= np.asarray(start)) & (t < np.asarray(start) + duration)
+    return where(running, np.asarray(size) / duration, 0.0)
+
+
 # --- Task 3 (sim/tasks/task3_decoupling.py) ------------------------------------------------
 def transfer_ready(
     condition: ArrayLike, debt: ArrayLike, total_assets: ArrayLike, c: dict
 ) -> np.ndarray:
     """Not hopeless-loss and debt below the readiness ratio (``decouple_departments``)."""
-    return (np.asarray(condition) < 2) & (
+    return (np.asarray(condition) != HOPELESS) & (
         np.asarray(debt) < c["readiness_debt_ratio"] * np.asarray(total_assets)
     )
 
@@ -262,6 +360,23 @@ def match_company(firm_group: ArrayLike, n_companies: int, tie_u: ArrayLike, c: 
     return np.argmax(best & (np.cumsum(best, axis=-1) == pick[..., None] + 1), axis=-1)
 
 
+def supervision_strength(lv: dict) -> float:
+    """0 (today's administrative supervision) to 1 (all three parts of 管资本)."""
+    return (lv["rules_before"] + lv["monitoring_during"] + lv["accountability_after"]) / 3.0
+
+
+def reinvestment_target(
+    active: ArrayLike, held: ArrayLike, state_share: ArrayLike, priority: ArrayLike
+) -> np.ndarray:
+    """Firms a company reinvests in: its active wholly state-owned priority-industry firms."""
+    return np.asarray(active) & held & wholly_state_owned(state_share) & priority
+
+
+def reinvestment(spend: ArrayLike, assets: ArrayLike, target_assets: ArrayLike) -> np.ndarray:
+    """A target firm's part of its company's spending, in proportion to its assets."""
+    return spend * (np.asarray(assets) / np.maximum(target_assets, 1e-12))
+
+
 def tunnel_chance(strength: float, c: dict) -> float:
     """Monthly chance of tunnelling in a city firm (``tunnel``)."""
     return c["tunnel_chance"] * (1.0 - strength)
@@ -280,10 +395,10 @@ def hires(gap: ArrayLike, quits: ArrayLike, reformed: ArrayLike) -> np.ndarray:
 
 def reemployment_rate(rate: ArrayLike, support: float) -> np.ndarray:
     """Annual re-employment rate with the city's support."""
-    return np.clip(np.asarray(rate) * (1.0 + support), 0, 1)
+    return b.clip(np.asarray(rate) * (1.0 + support), 0.0, 1.0)
 
 
 def labour_fiscal_cost(laid_off: ArrayLike, unemployed: ArrayLike, lv: dict, c: dict) -> np.ndarray:
     """Resettlement of this month's laid-off plus support for the unemployed, 亿元."""
     support = lv["reemployment_support"] * c["reemployment_support_cost"] * np.asarray(unemployed)
-    return (np.asarray(laid_off) * c["resettlement_cost"] + support) / b.YUAN_PER_YI
+    return (np.asarray(laid_off) * c["resettlement_cost"] + support) / YUAN_PER_YI

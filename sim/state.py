@@ -1,123 +1,57 @@
-"""The model's state: arrays of shape (replications, enterprises) and per-replication arrays.
+"""The model's state, split by what it describes.
 
-One ``State`` holds a chunk of replications. The vectorized core updates it in
-place month by month; every update is elementwise or a reduction over
-enterprises, never a Python loop over enterprises or replications.
+One :class:`State` holds a chunk of replications: the enterprises (:class:`Firms`,
+arrays of shape (replications, enterprises)), the private investors, the investment
+companies, the supervising departments, the cooperation projects and the city's
+ledgers (one value per replication). The vectorized core updates it in place month by
+month; the Mesa agent model keeps the same variables on its agents, one attribute per
+field of these dataclasses (``sim.abm`` derives its field lists from them).
+
+Every field of :class:`Firms` says what kind of variable it is (``kind`` in its
+metadata): an ``attribute`` drawn once, a ``variable`` that carries over from month to
+month, a ``flow`` of the month that one step sets, or a ``reset`` flow that several
+steps add to and that is zeroed when the month begins.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from sim import rules
+from sim.codes import NOBODY
 from sim.population import (
     CENTRAL,
+    IN_PLAN,
     INDUSTRY_GROUP,
+    MUNICIPAL,
     N_DEPARTMENTS,
-    N_FIRMS,
     PILOTS,
+    PRIORITY_INDUSTRY,
     PROVINCIAL,
 )
 from sim.randomness import Draws, sample_law, sample_uncertainties
 
-PILOT = np.zeros(N_FIRMS, dtype=bool)
+PILOT = np.zeros(len(IN_PLAN), dtype=bool)
 PILOT[list(PILOTS)] = True
 
 
-@dataclass
-class State:
-    """Everything that changes, plus the drawn attributes that do not."""
+def _f(kind: str, dtype: type = float) -> object:
+    """A state field of ``kind`` (attribute, variable, flow, reset) stored as ``dtype``."""
+    return field(metadata={"kind": kind, "dtype": dtype})
 
-    # drawn once per replication ------------------------------------------- (R, N)
-    klass: np.ndarray
-    large: np.ndarray
-    industry: np.ndarray
-    department: np.ndarray
-    handover_signed: np.ndarray
-    burden: (
-        np.ndarray
-    )  # social-function and overhead cost, share of assets a year; merger savings lower it
-    plan_priority: np.ndarray
-    needed0: np.ndarray
-    log_tfp_base: np.ndarray
-    initial_condition: np.ndarray
-    # enterprises ----------------------------------------------------------- (R, N)
-    log_tfp: np.ndarray
-    manager_ability: np.ndarray
-    manager_market: np.ndarray
+
+class BalanceSheet:
+    """What follows from an enterprise's variables; shared by :class:`Firms` (arrays) and
+    the agent model's ``Enterprise`` (scalars)."""
+
     assets: np.ndarray
     outward: np.ndarray
     debt: np.ndarray
-    workers: np.ndarray
-    wage: np.ndarray
-    state_share: np.ndarray
     investor_share: np.ndarray
     employee_share: np.ndarray
     management_share: np.ndarray
-    investor: np.ndarray
-    board: np.ndarray
-    contract: np.ndarray
-    pay_sensitivity: np.ndarray
-    approved_month: np.ndarray
-    reformed: np.ndarray
-    roa_smoothed: np.ndarray
-    net_smoothed: np.ndarray
-    under_months: np.ndarray
-    condition: np.ndarray
-    hopeless_months: np.ndarray
-    active: np.ndarray  # neither closed nor merged into another firm
-    closed: np.ndarray
-    merged: np.ndarray
-    company: np.ndarray  # investment company holding the state's equity; -1 = none
-    oversight: np.ndarray  # decoupled but not ready: supervisory-board oversight
-    handover: np.ndarray  # central SOEs' 三供一业: 0 unsigned, 1 signed, 2 completed
-    socialised: np.ndarray  # provincial SOEs: social functions and retirees handed over
-    burden0: np.ndarray
-    # last month's flows ---------------------------------------------------- (R, N)
-    value_added: np.ndarray
-    ebit: np.ndarray
-    net_profit: np.ndarray
-    subsidies: np.ndarray
-    hires: np.ndarray
-    separations: np.ndarray
-    dismissals: np.ndarray
-    layoffs: np.ndarray  # laid off at closures and mergers
-    moved: np.ndarray  # workers moved between firms by mergers
-    restructuring: np.ndarray  # restructured this month: output loss
-    output_lost: np.ndarray
-    needed: np.ndarray
-    # replication level ---------------------------------------------------------- (R,)
-    uncertainty: dict[str, np.ndarray]
-    industry_growth: np.ndarray  # (R, N_INDUSTRIES), per year
-    investor_capital: np.ndarray  # (R, M)
-    investor_required: np.ndarray  # (R, M)
-    investor_trust: np.ndarray  # (R, M)
-    investor_wants_control: np.ndarray  # (R, M)
-    investor_group: np.ndarray  # (R, M): industry group, -1 for any
-    investor_active: np.ndarray  # (R, M)
-    department_decoupled: np.ndarray  # (R, N_DEPARTMENTS)
-    company_budget: np.ndarray  # (R, company slots), 亿元
-    project_size: np.ndarray  # (R, P) cooperation projects, 亿元
-    project_start_u: np.ndarray  # (R, P) uniform: when, within the window, a project starts
-    project_host: np.ndarray  # (R, P) enterprise index
-    project_realised_u: np.ndarray  # (R, P) uniform: realised if below the realisation chance
-    unemployed: np.ndarray
-    reemployed: np.ndarray
-    private_capital_in: np.ndarray
-    state_assets_drained: np.ndarray
-    state_assets_tunnelled: np.ndarray
-    fiscal_cost: np.ndarray
-    cooperation_investment: np.ndarray
-    social_burden_saved: np.ndarray
-    managers_replaced: np.ndarray
-    plans_approved: np.ndarray
-    completed_month: np.ndarray  # month every plan firm was reformed; 0 = not yet
-    month: int = 0
-
-    @property
-    def replications(self) -> int:
-        return self.assets.shape[0]
 
     @property
     def equity(self) -> np.ndarray:
@@ -131,119 +65,244 @@ class State:
     def private_share(self) -> np.ndarray:
         return self.investor_share + self.employee_share + self.management_share
 
+
+@dataclass
+class Firms(BalanceSheet):
+    """The enterprises, shape (replications, enterprises) each; money in 亿元."""
+
+    # drawn once ----------------------------------------------------------------------------
+    klass: np.ndarray = _f("attribute", np.int8)  # codes.Klass
+    large: np.ndarray = _f("attribute", bool)
+    industry: np.ndarray = _f("attribute", np.int8)  # index into population.INDUSTRIES
+    department: np.ndarray = _f("attribute", np.int16)  # supervising department; -1: none
+    handover_signed: np.ndarray = _f("attribute", bool)  # 三供一业 signed at month 0
+    plan_priority: np.ndarray = _f("attribute")  # place in the working groups' queue
+    initial_condition: np.ndarray = _f("attribute", np.int8)  # codes.Condition
+    burden0: np.ndarray = _f("attribute")  # social burden at month 0, share of assets a year
+    # carried over from month to month ---------------------------------------------------------
+    burden: np.ndarray = _f("variable")  # social-function and overhead cost, share of assets/yr
+    needed0: np.ndarray = _f("variable")  # workers needed at month-0 demand
+    log_tfp_base: np.ndarray = _f("variable")  # long-run log TFP before any reform gain
+    log_tfp: np.ndarray = _f("variable")
+    manager_ability: np.ndarray = _f("variable")  # log-TFP premium of the current manager
+    manager_market: np.ndarray = _f("variable", bool)  # selected on the market
+    assets: np.ndarray = _f("variable")  # operating assets
+    outward: np.ndarray = _f("variable")  # stakes in private firms
+    debt: np.ndarray = _f("variable")
+    workers: np.ndarray = _f("variable", np.int64)
+    wage: np.ndarray = _f("variable")  # yuan a year
+    state_share: np.ndarray = _f("variable")
+    investor_share: np.ndarray = _f("variable")
+    employee_share: np.ndarray = _f("variable")
+    management_share: np.ndarray = _f("variable")  # equity incentive of the management team
+    investor: np.ndarray = _f("variable", np.int64)  # investor slot holding a stake; -1: none
+    board: np.ndarray = _f("variable", bool)
+    contract: np.ndarray = _f("variable", bool)  # performance contract
+    pay_sensitivity: np.ndarray = _f("variable")
+    approved_month: np.ndarray = _f("variable", np.int64)  # 0: plan not approved
+    reformed: np.ndarray = _f("variable", bool)
+    roa_smoothed: np.ndarray = _f("variable")  # EBIT / total assets a year, smoothed
+    net_smoothed: np.ndarray = _f("variable")  # net profit a month, smoothed
+    under_months: np.ndarray = _f("variable", np.int64)  # months below the benchmark
+    condition: np.ndarray = _f("variable", np.int8)  # codes.Condition
+    hopeless_months: np.ndarray = _f("variable", np.int64)
+    active: np.ndarray = _f("variable", bool)  # neither closed nor merged into another firm
+    closed: np.ndarray = _f("variable", bool)
+    merged: np.ndarray = _f("variable", bool)
+    company: np.ndarray = _f("variable", np.int64)  # company holding the state's equity; -1
+    oversight: np.ndarray = _f("variable", bool)  # decoupled, not ready: supervisory board
+    handover: np.ndarray = _f("variable", np.int8)  # codes.Handover (central SOEs)
+    socialised: np.ndarray = _f("variable", bool)  # provincial SOEs: retirees handed over
+    needed: np.ndarray = _f("variable")  # workers needed at this month's demand
+    # this month's flows -------------------------------------------------------------------
+    value_added: np.ndarray = _f("flow")
+    ebit: np.ndarray = _f("flow")
+    net_profit: np.ndarray = _f("flow")
+    subsidies: np.ndarray = _f("flow")  # loss subsidies (soft budget)
+    dividends: np.ndarray = _f("flow")
+    tunnelled: np.ndarray = _f("flow")  # the state's part of the equity tunnelled out
+    hires: np.ndarray = _f("flow", np.int64)
+    separations: np.ndarray = _f("flow", np.int64)
+    dismissals: np.ndarray = _f("flow", np.int64)
+    layoffs: np.ndarray = _f("reset", np.int64)  # laid off at closures and mergers
+    moved: np.ndarray = _f("reset", np.int64)  # workers moved between firms by mergers
+    restructuring: np.ndarray = _f("reset", bool)  # restructured this month: output loss
+    output_lost: np.ndarray = _f("reset")
+
+    # what the population fixes for every replication (shape (enterprises,)) ----------------
+    in_plan = IN_PLAN  # municipal and county firms: Task 1's plan
+    municipal = MUNICIPAL
+    central = CENTRAL
+    provincial = PROVINCIAL
+    pilot = PILOT
+
     @property
     def industry_group(self) -> np.ndarray:
         return INDUSTRY_GROUP[self.industry]
 
+    @property
+    def priority_industry(self) -> np.ndarray:
+        return PRIORITY_INDUSTRY[self.industry]
+
+
+@dataclass
+class Investors:
+    """Private investors (非国有资本), shape (replications, investor slots)."""
+
+    capital: np.ndarray  # 亿元 left to invest
+    required: np.ndarray  # required return a year
+    trust: np.ndarray  # trust in minority protection, 0-1
+    wants_control: np.ndarray  # bids only for majority stakes
+    group: np.ndarray  # industry group it invests in; -1: any
+    active: np.ndarray  # in this replication's pool
+
+
+@dataclass
+class Companies:
+    """State capital investment/operating companies, shape (replications, company slots)."""
+
+    budget: np.ndarray  # 亿元 collected and not yet invested
+
+
+@dataclass
+class Departments:
+    """The 34 supervising departments, shape (replications, departments)."""
+
+    decoupled: np.ndarray
+    order_u: np.ndarray  # place in the decoupling order
+
+
+@dataclass
+class Projects:
+    """The 52 cooperation projects, shape (replications, projects)."""
+
+    size: np.ndarray  # 亿元
+    start_u: np.ndarray  # uniform: when, within the window, it starts
+    host: np.ndarray  # enterprise index
+    realised_u: np.ndarray  # uniform: realised if below the realisation chance
+
+
+@dataclass
+class Ledgers:
+    """The city's running totals and pools, one value per replication."""
+
+    unemployed: np.ndarray = _f("variable", np.int64)  # dismissed or laid off, not re-employed
+    reemployed: np.ndarray = _f("flow", np.int64)  # this month
+    private_capital_in: np.ndarray = _f("variable")  # 亿元, cumulative
+    state_assets_drained: np.ndarray = _f("variable")  # 亿元, cumulative
+    state_assets_tunnelled: np.ndarray = _f("variable")  # 亿元, cumulative
+    fiscal_cost: np.ndarray = _f("variable")  # 亿元, cumulative
+    cooperation_investment: np.ndarray = _f("variable")  # 亿元, cumulative
+    social_burden_saved: np.ndarray = _f("variable")  # 亿元, cumulative
+    managers_replaced: np.ndarray = _f("variable", np.int64)  # cumulative
+    plans_approved: np.ndarray = _f("variable", np.int64)  # cumulative
+    completed_month: np.ndarray = _f("variable", np.int64)  # every task of the plan done; 0: not
+
+
+@dataclass
+class State:
+    """Everything that changes in a chunk of replications, plus the drawn attributes."""
+
+    firms: Firms
+    investors: Investors
+    companies: Companies
+    departments: Departments
+    projects: Projects
+    city: Ledgers
+    uncertainty: dict[str, np.ndarray]  # (R,) each
+    column: dict[str, np.ndarray]  # the same as (R, 1) columns, to broadcast over firms
+    industry_growth: np.ndarray  # (R, N_INDUSTRIES), per year
+    month: int = 0
+
+    @property
+    def replications(self) -> int:
+        return self.firms.assets.shape[0]
+
+    def tasks_done(self, lv: dict) -> tuple[np.ndarray, int]:
+        """Reform tasks of the plan done (R,) and their number (``rules.tasks_done``)."""
+        plan_done = (self.firms.reformed | ~self.firms.active)[:, IN_PLAN]
+        return rules.tasks_done(plan_done, self.departments.decoupled, lv)
+
+
+def fields_of(kind: type, *kinds: str) -> tuple[str, ...]:
+    """Names of the fields of a state dataclass, optionally only those of some ``kinds``."""
+    return tuple(f.name for f in fields(kind) if not kinds or f.metadata.get("kind") in kinds)
+
+
+def zeros(kind: type, shape: tuple[int, ...]):
+    """A state dataclass with every field zero (of its dtype)."""
+    return kind(**{f.name: np.zeros(shape, dtype=f.metadata["dtype"]) for f in fields(kind)})
+
 
 def initial_state(draws: Draws, uncertainty_laws: dict, c: dict) -> State:
     """The state at month 0 (end of June 2022) for a chunk of replications."""
-    pop = draws.population
-    r, n = pop["assets"].shape
     unc = sample_uncertainties(uncertainty_laws, draws.uncertainty_u)
-    growth = unc["demand_growth_mean"][:, None] + c["industry_growth_sd"] * draws.industry_z
-    capital, required, control, focus, trust = draws.investor_u.transpose(1, 0, 2)
-    m = capital.shape[1]
-    zeros = np.zeros((r, n))
-    false = np.zeros((r, n), dtype=bool)
-    izeros = np.zeros((r, n), dtype=np.int64)
+    r = draws.uncertainty_u.shape[0]
     return State(
-        klass=pop["klass"],
-        large=pop["large"],
-        industry=pop["industry"],
-        department=pop["department"],
-        handover_signed=pop["handover_signed"],
-        burden=pop["burden"].copy(),
-        plan_priority=pop["plan_priority"],
-        needed0=pop["needed0"],
-        log_tfp_base=pop["log_tfp_base"],
-        initial_condition=pop["initial_condition"],
-        log_tfp=pop["log_tfp_base"].copy(),
-        manager_ability=pop["manager_ability"].copy(),
-        manager_market=false.copy(),
-        assets=pop["assets"].copy(),
-        outward=zeros.copy(),
-        debt=pop["debt"].copy(),
-        workers=pop["workers"].copy(),
-        wage=np.full((r, n), float(c["wage"])),
-        state_share=np.ones((r, n)),
-        investor_share=zeros.copy(),
-        employee_share=zeros.copy(),
-        management_share=zeros.copy(),
-        investor=np.full((r, n), -1, dtype=np.int64),
-        board=false.copy(),
-        contract=false.copy(),
-        pay_sensitivity=zeros.copy(),
-        approved_month=izeros.copy(),
-        reformed=false.copy(),
-        roa_smoothed=zeros.copy(),
-        net_smoothed=zeros.copy(),
-        under_months=izeros.copy(),
-        condition=pop["initial_condition"].copy(),
-        hopeless_months=izeros.copy(),
-        active=np.ones((r, n), dtype=bool),
-        closed=false.copy(),
-        merged=false.copy(),
-        company=np.full((r, n), -1, dtype=np.int64),
-        oversight=false.copy(),
-        handover=pop["handover_signed"].astype(np.int8),
-        socialised=false.copy(),
-        burden0=pop["burden"].copy(),
-        value_added=zeros.copy(),
-        ebit=zeros.copy(),
-        net_profit=zeros.copy(),
-        subsidies=zeros.copy(),
-        hires=izeros.copy(),
-        separations=izeros.copy(),
-        dismissals=izeros.copy(),
-        layoffs=izeros.copy(),
-        moved=izeros.copy(),
-        restructuring=false.copy(),
-        output_lost=zeros.copy(),
-        needed=pop["needed0"].copy(),
+        firms=initial_firms(draws.population, c),
+        investors=initial_investors(draws, unc, c),
+        companies=Companies(budget=np.zeros((r, int(c["company_slots"])))),
+        departments=Departments(
+            decoupled=np.zeros((r, N_DEPARTMENTS), dtype=bool), order_u=draws.department_order_u
+        ),
+        projects=cooperation_projects(draws.project_u, c),
+        city=zeros(Ledgers, (r,)),
         uncertainty=unc,
-        industry_growth=growth,
-        investor_capital=np.exp(
-            sample_law(
-                {
-                    "distribution": "normal",
-                    "mean": np.log(c["investor_capital_median"]),
-                    "sd": c["investor_capital_log_sd"],
-                },
-                capital,
-            )
-        ),
-        investor_required=np.maximum(
-            sample_law(
-                {"distribution": "normal", "mean": 0.0, "sd": c["required_return_sd"]}, required
-            )
-            + unc["required_return_mean"][:, None],
-            0.01,
-        ),
-        investor_trust=trust,
-        investor_wants_control=control < c["control_seeking_share"],
-        investor_group=np.where(
-            focus < c["sector_focus_share"], np.floor(draws.investor_group_u * 5).astype(int), -1
-        ),
-        investor_active=np.arange(m)[None, :] < unc["investor_pool_size"][:, None],
-        department_decoupled=np.zeros((r, N_DEPARTMENTS), dtype=bool),
-        company_budget=np.zeros((r, int(c["company_slots"]))),
-        **cooperation_projects(draws.project_u, c),
-        unemployed=np.zeros(r, dtype=np.int64),
-        reemployed=np.zeros(r, dtype=np.int64),
-        private_capital_in=np.zeros(r),
-        state_assets_drained=np.zeros(r),
-        state_assets_tunnelled=np.zeros(r),
-        fiscal_cost=np.zeros(r),
-        cooperation_investment=np.zeros(r),
-        social_burden_saved=np.zeros(r),
-        managers_replaced=np.zeros(r, dtype=np.int64),
-        plans_approved=np.zeros(r, dtype=np.int64),
-        completed_month=np.zeros(r, dtype=np.int64),
+        column={name: v[:, None] for name, v in unc.items()},
+        industry_growth=unc["demand_growth_mean"][:, None]
+        + c["industry_growth_sd"] * draws.industry_z,
     )
 
 
-def cooperation_projects(u: np.ndarray, c: dict) -> dict[str, np.ndarray]:
+def initial_firms(pop: dict[str, np.ndarray], c: dict) -> Firms:
+    """Month 0 of every enterprise: the drawn population, no reform yet."""
+    shape = pop["assets"].shape
+    values = vars(zeros(Firms, shape))
+    for name, x in pop.items():
+        if name not in ("burden", "manager_ability"):
+            values[name] = x.copy()
+    values.update(
+        burden=pop["burden"].copy(),
+        burden0=pop["burden"].copy(),
+        log_tfp=pop["log_tfp_base"].copy(),
+        manager_ability=pop["manager_ability"].copy(),
+        needed=pop["needed0"].copy(),
+        condition=pop["initial_condition"].copy(),
+        handover=pop["handover_signed"].astype(np.int8),
+        wage=np.full(shape, float(c["wage"])),
+        state_share=np.ones(shape),
+        investor=np.full(shape, NOBODY, dtype=np.int64),
+        company=np.full(shape, NOBODY, dtype=np.int64),
+        active=np.ones(shape, dtype=bool),
+    )
+    return Firms(**values)
+
+
+def initial_investors(draws: Draws, unc: dict[str, np.ndarray], c: dict) -> Investors:
+    """The pool of private investors: capital, required return, control, focus and trust."""
+    capital, required, control, focus, trust = draws.investor_u.transpose(1, 0, 2)
+    m = capital.shape[1]
+    log_capital = {
+        "distribution": "normal",
+        "mean": np.log(c["investor_capital_median"]),
+        "sd": c["investor_capital_log_sd"],
+    }
+    spread = {"distribution": "normal", "mean": 0.0, "sd": c["required_return_sd"]}
+    return Investors(
+        capital=np.exp(sample_law(log_capital, capital)),
+        required=np.maximum(
+            sample_law(spread, required) + unc["required_return_mean"][:, None], 0.01
+        ),
+        trust=trust,
+        wants_control=control < c["control_seeking_share"],
+        group=np.where(
+            focus < c["sector_focus_share"], np.floor(draws.investor_group_u * 5).astype(int), -1
+        ),
+        active=np.arange(m)[None, :] < unc["investor_pool_size"][:, None],
+    )
+
+
+def cooperation_projects(u: np.ndarray, c: dict) -> Projects:
     """The 52 signed projects: sizes summing to the report's total, start, host, realised."""
     size_u, start_u, host_u, realised_u = u.transpose(1, 0, 2)
     weight = np.exp(
@@ -252,9 +311,9 @@ def cooperation_projects(u: np.ndarray, c: dict) -> dict[str, np.ndarray]:
         )
     )
     hosts = np.flatnonzero(CENTRAL | PROVINCIAL)
-    return {
-        "project_size": c["cooperation_total"] * weight / weight.sum(axis=1, keepdims=True),
-        "project_start_u": start_u,
-        "project_host": hosts[np.floor(host_u * len(hosts)).astype(int)],
-        "project_realised_u": realised_u,
-    }
+    return Projects(
+        size=c["cooperation_total"] * weight / weight.sum(axis=1, keepdims=True),
+        start_u=start_u,
+        host=hosts[np.floor(host_u * len(hosts)).astype(int)],
+        realised_u=realised_u,
+    )

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from sim.bottom_lines import breaches
+from sim.codes import DEADLINE_MONTH
 from sim.measures import registry
 from sim.scenario import Scenario
 
 TABLES = ("timeseries", "summary")
-DEADLINE_MONTH = 18  # December 2023
 
 
 def timeseries_frame(scenario: str, replications: range, values: np.ndarray) -> pd.DataFrame:

@@ -8,12 +8,13 @@ the stated sign by more than Z standard errors.
 import numpy as np
 import pytest
 
+from sim.codes import DEADLINE_MONTH
 from sim.engine import trajectory
 from sim.scenario import derive
 from tests.conftest import SEED, assert_greater, col, run, scenario
 
 END = -1
-DEADLINE = 18
+DEADLINE = DEADLINE_MONTH
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +110,8 @@ def test_lockstep_costs_capacity_and_misses_the_deadline_more_often():
         col(lock, "reform_completed_share")[:, DEADLINE],
     )
     assert_greater(*done, "completed share at month 18")
+    met = col(plan, "deadline_met")[:, END], col(lock, "deadline_met")[:, END]
+    assert_greater(*met, "deadline met")
 
 
 def _deals_by_condition(sc, reps=100):
@@ -118,15 +121,15 @@ def _deals_by_condition(sc, reps=100):
     before = None
     for s, _ in trajectory(sc, SEED, range(reps)):
         if before is not None:
-            new = (s.investor >= 0) & (before["investor"] < 0)
+            new = (s.firms.investor >= 0) & (before["investor"] < 0)
             on_offer = before["on_offer"]
             for k in range(3):
                 deals[k] += (new & (before["condition"] == k)).sum()
                 exposure[k] += (on_offer & (before["condition"] == k)).sum()
         before = {
-            "investor": s.investor.copy(),
-            "condition": s.condition.copy(),
-            "on_offer": s.reformed & (s.investor < 0) & (s.klass == 0),
+            "investor": s.firms.investor.copy(),
+            "condition": s.firms.condition.copy(),
+            "on_offer": s.firms.reformed & (s.firms.investor < 0) & (s.firms.klass == 0),
         }
     return deals, exposure
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from sim import engine
 from sim.engine import trajectory
 from sim.population import IN_PLAN
 from tests.conftest import SEED, col, run, scenario
@@ -19,37 +20,41 @@ def states(request):
     prev_equity = None
     for t, (s, _) in enumerate(trajectory(sc, SEED, range(60))):
         shares = {
-            "state": s.state_share,
-            "investor": s.investor_share,
-            "employee": s.employee_share,
-            "management": s.management_share,
+            "state": s.firms.state_share,
+            "investor": s.firms.investor_share,
+            "employee": s.firms.employee_share,
+            "management": s.firms.management_share,
         }
         for name, x in shares.items():
             if not ((x >= 0) & (x <= 1)).all():
                 problems.append(f"month {t}: {name} share outside [0, 1]")
-        if not np.allclose(s.state_share + s.private_share, 1.0, atol=1e-12):
+        if not np.allclose(s.firms.state_share + s.firms.private_share, 1.0, atol=1e-12):
             problems.append(f"month {t}: state + private shares != 1")
-        if (s.investor >= 0).any() and not (s.investor_share[s.investor >= 0] > 0).all():
+        if (s.firms.investor >= 0).any() and not (
+            s.firms.investor_share[s.firms.investor >= 0] > 0
+        ).all():
             problems.append(f"month {t}: a firm with an investor has no investor share")
-        if (s.investor_share[s.investor < 0] != 0).any():
+        if (s.firms.investor_share[s.firms.investor < 0] != 0).any():
             problems.append(f"month {t}: an investor share without an investor")
-        if (s.workers < 0).any() or (s.unemployed < 0).any():
+        if (s.firms.workers < 0).any() or (s.city.unemployed < 0).any():
             problems.append(f"month {t}: negative head count")
-        if (s.investor_capital < -1e-9).any():
+        if (s.investors.capital < -1e-9).any():
             problems.append(f"month {t}: an investor spent more than its capital")
-        if (s.reformed & ~IN_PLAN).any():
+        if (s.firms.reformed & ~IN_PLAN).any():
             problems.append(f"month {t}: a firm outside the plan was reformed")
         if prev_workers is not None:
-            flow = prev_workers + s.hires - s.separations - s.layoffs + s.moved
-            if not (flow == s.workers).all():
+            flow = (
+                prev_workers + s.firms.hires - s.firms.separations - s.firms.layoffs + s.firms.moved
+            )
+            if not (flow == s.firms.workers).all():
                 problems.append(
                     f"month {t}: workers != last month + hires - separations - layoffs + moved"
                 )
         for name in ("assets", "debt", "log_tfp", "wage", "roa_smoothed", "value_added"):
-            if not np.isfinite(getattr(s, name)).all():
+            if not np.isfinite(getattr(s.firms, name)).all():
                 problems.append(f"month {t}: {name} not finite")
-        prev_workers = s.workers.copy()
-        prev_equity = s.equity.copy()
+        prev_workers = s.firms.workers.copy()
+        prev_equity = s.firms.equity.copy()
     assert prev_equity is not None
     return problems
 
@@ -95,34 +100,32 @@ def test_measures_finite_and_flows_add_up(name):
 def test_a_deal_conserves_money(monkeypatch):
     """Cash paid for new shares becomes the firm's assets and the investors' outlay;
     each owner's share is diluted by exactly the shares issued."""
-    from sim.tasks import task1_mixed_ownership as market
-
     checked = []
-    original = market.run_market
+    original = engine.STEPS["run_market"]
 
-    def audited(s, t, d, lv, c, fundamentals):
-        before = {
-            k: getattr(s, k).copy()
-            for k in ("assets", "investor", "state_share", "private_capital_in", "investor_capital")
-        }
-        original(s, t, d, lv, c, fundamentals)
-        new = (s.investor >= 0) & (before["investor"] < 0)
-        paid_total = s.private_capital_in - before["private_capital_in"]
-        injected = s.assets - before["assets"]
+    def audited(s, t, d, lv, c):
+        f = s.firms
+        before = {k: getattr(f, k).copy() for k in ("assets", "investor", "state_share")}
+        before["private_capital_in"] = s.city.private_capital_in.copy()
+        before["investor_capital"] = s.investors.capital.copy()
+        original(s, t, d, lv, c)
+        new = (f.investor >= 0) & (before["investor"] < 0)
+        paid_total = s.city.private_capital_in - before["private_capital_in"]
+        injected = f.assets - before["assets"]
         np.testing.assert_allclose(injected.sum(axis=1), paid_total, rtol=1e-12, atol=1e-12)
         assert (injected[~new] == 0).all()
-        investors_paid = (before["investor_capital"] - s.investor_capital).sum(axis=1)
+        investors_paid = (before["investor_capital"] - s.investors.capital).sum(axis=1)
         employees_paid = paid_total - investors_paid
-        employee_rate = lv["employee_stake"] / np.where(new, s.investor_share, np.inf)
+        employee_rate = lv["employee_stake"] / np.where(new, f.investor_share, np.inf)
         assert (employees_paid >= -1e-12).all()
         assert ((employees_paid > 1e-9) == (employee_rate > 0).any(axis=1)).all()
-        issued = s.investor_share + s.employee_share
+        issued = f.investor_share + f.employee_share
         np.testing.assert_allclose(
-            s.state_share[new], before["state_share"][new] * (1 - issued[new])
+            f.state_share[new], before["state_share"][new] * (1 - issued[new])
         )
         checked.append(int(new.sum()))
 
-    monkeypatch.setattr(market, "run_market", audited)
+    monkeypatch.setitem(engine.STEPS, "run_market", audited)
     for _ in trajectory(scenario("bold_mixed"), SEED, range(30)):
         pass
     assert sum(checked) > 0, "no deal happened, nothing was checked"

@@ -3,6 +3,7 @@
 import numpy as np
 
 from sim import population as pop
+from sim.codes import IndustryGroup, Klass
 from sim.randomness import draw
 from sim.scenario import baseline
 
@@ -52,7 +53,8 @@ def test_drawn_shares_match_the_table():
 
 
 def test_public_welfare_firms_run_infrastructure():
-    assert (D["industry"][D["klass"] == 2] == pop.INFRASTRUCTURE).all()
+    welfare = D["industry"][D["klass"] == Klass.PUBLIC_WELFARE]
+    assert (pop.INDUSTRY_GROUP[welfare] == IndustryGroup.INFRASTRUCTURE).all()
 
 
 def test_zombies_hold_more_of_the_debt_than_their_share_of_firms():

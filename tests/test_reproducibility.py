@@ -51,7 +51,11 @@ def test_scenarios_share_uncertainties_and_month_zero_per_replication():
     starts = {}
     for name in ("baseline", "city_plan", "bold_mixed"):
         s, _ = next(trajectory(scenario(name), SEED, range(10)))
-        starts[name] = (s.uncertainty["interest_rate"].copy(), s.assets.copy(), s.log_tfp.copy())
+        starts[name] = (
+            s.uncertainty["interest_rate"].copy(),
+            s.firms.assets.copy(),
+            s.firms.log_tfp.copy(),
+        )
     for name in ("city_plan", "bold_mixed"):
         for x, y in zip(starts[name], starts["baseline"], strict=True):
             assert np.array_equal(x, y)

@@ -28,10 +28,12 @@ def first_year():
     for s, _ in trajectory(scenario("baseline"), SEED, range(100)):
         if s.month > 12:
             break
-        zombie = s.active & (s.condition == 2)
-        facts["debt_ratio"].append(s.debt.sum(axis=1) / s.total_assets.sum(axis=1))
+        zombie = s.firms.active & (s.firms.condition == 2)
+        facts["debt_ratio"].append(s.firms.debt.sum(axis=1) / s.firms.total_assets.sum(axis=1))
         facts["zombie_share"].append(zombie.mean(axis=1))
-        facts["zombie_debt_share"].append((s.debt * zombie).sum(axis=1) / s.debt.sum(axis=1))
+        facts["zombie_debt_share"].append(
+            (s.firms.debt * zombie).sum(axis=1) / s.firms.debt.sum(axis=1)
+        )
     return {k: np.mean(v, axis=0) for k, v in facts.items()}
 
 
@@ -54,10 +56,15 @@ def test_3_ownership_change_raises_tfp_10_to_15_percent_within_three_years():
         trajectory(plan, SEED, range(60)), trajectory(base, SEED, range(60)), strict=True
     ):
         if mixed_month is None:
-            mixed_month = np.zeros(s.investor.shape, dtype=int)
-        mixed_month[(s.investor >= 0) & (mixed_month == 0)] = s.month
-        due = (mixed_month > 0) & (s.month == mixed_month + 36) & s.active
-        gaps.append(((s.log_tfp + s.manager_ability) - (b.log_tfp + b.manager_ability))[due])
+            mixed_month = np.zeros(s.firms.investor.shape, dtype=int)
+        mixed_month[(s.firms.investor >= 0) & (mixed_month == 0)] = s.month
+        due = (mixed_month > 0) & (s.month == mixed_month + 36) & s.firms.active
+        gaps.append(
+            (
+                (s.firms.log_tfp + s.firms.manager_ability)
+                - (b.firms.log_tfp + b.firms.manager_ability)
+            )[due]
+        )
     gap = np.exp(np.concatenate(gaps)) - 1.0
     assert gap.size > 500
     within(gap, 0.10, 0.15, "TFP gain of mixed firms after 36 months")

@@ -1,12 +1,14 @@
 """The agent model on Mesa: one replication of a scenario, agent by agent.
 
 ``SOEReformModel(scenario, seed, replication)`` builds the same initial state as the
-vectorized core (``sim.state.initial_state`` and ``sim.engine.open_books`` on the same
+vectorized core (``sim.state.initial_state`` and ``sim.enterprise.open_books`` on the same
 pre-drawn numbers, ``sim.randomness.draw``), turns every enterprise, investor,
-department, company and cooperation project into an agent, and steps month by month in
-the order of ``sim.engine.step``. Each month the agents' variables are copied into a
-one-replication :class:`~sim.state.State`, and the measures registry is computed from it
-with the core's own formulas (``sim.measures``); a Mesa ``DataCollector`` records them.
+department, company and cooperation project into an agent carrying the variables of its
+``sim.state`` dataclass, and steps month by month through the steps of
+``sim.schedule.MONTH``: the model has one method per step, which asks its agents to act.
+Each month the agents' variables are copied into a one-replication
+:class:`~sim.state.State`, and the measures registry is computed from it with the core's
+own formulas (``sim.measures``); a Mesa ``DataCollector`` records them.
 
 Randomness comes only from the pre-drawn arrays. Mesa's own generators are seeded from
 the replication's SeedSequence and only order ``shuffle_do``, which no result depends on:
@@ -23,93 +25,34 @@ import numpy as np
 from mesa.agent import AgentSet
 
 from sim import behaviour as b
-from sim import measures, rules
-from sim.abm.agents import (
+from sim import city, measures, rules, schedule
+from sim.abm.agents import Enterprise
+from sim.abm.institutions import (
     CooperationProject,
-    Enterprise,
-    FirmDraws,
     InvestmentCompany,
     PrivateInvestor,
     ReformOffice,
     SupervisingDepartment,
 )
-from sim.engine import open_books
 from sim.population import CLASSES, CONDITIONS, INDUSTRIES, N_FIRMS
-from sim.randomness import Draws, draw
+from sim.production import open_books
+from sim.randomness import Draws, MonthDraws, draw, firm_draws
 from sim.scenario import Scenario
-from sim.state import State, initial_state
-from sim.tasks.task1_governance import equity_form_effect, executive_pay_cap
+from sim.state import (
+    Companies,
+    Departments,
+    Firms,
+    Investors,
+    Ledgers,
+    Projects,
+    State,
+    fields_of,
+    initial_state,
+)
 
 ORDER_STREAM = 1000  # spawn key of Mesa's own generators: they only shuffle activation order
-
-# the (replications, enterprises) fields of State: one attribute of each Enterprise
-ENTERPRISE_FIELDS = (
-    "klass",
-    "large",
-    "industry",
-    "department",
-    "handover_signed",
-    "burden",
-    "plan_priority",
-    "needed0",
-    "log_tfp_base",
-    "initial_condition",
-    "log_tfp",
-    "manager_ability",
-    "manager_market",
-    "assets",
-    "outward",
-    "debt",
-    "workers",
-    "wage",
-    "state_share",
-    "investor_share",
-    "employee_share",
-    "management_share",
-    "investor",
-    "board",
-    "contract",
-    "pay_sensitivity",
-    "approved_month",
-    "reformed",
-    "roa_smoothed",
-    "net_smoothed",
-    "under_months",
-    "condition",
-    "hopeless_months",
-    "active",
-    "closed",
-    "merged",
-    "company",
-    "oversight",
-    "handover",
-    "socialised",
-    "burden0",
-    "value_added",
-    "ebit",
-    "net_profit",
-    "subsidies",
-    "hires",
-    "separations",
-    "dismissals",
-    "layoffs",
-    "moved",
-    "restructuring",
-    "output_lost",
-    "needed",
-)
-# replication-level State fields the model (the city) keeps
-CITY_FIELDS = (
-    "unemployed",
-    "reemployed",
-    "private_capital_in",
-    "state_assets_drained",
-    "state_assets_tunnelled",
-    "fiscal_cost",
-    "cooperation_investment",
-    "social_burden_saved",
-    "managers_replaced",
-)
+ENTERPRISE_FIELDS = fields_of(Firms)  # one attribute of each Enterprise
+CITY_FIELDS = fields_of(Ledgers)  # attributes of the model (the city)
 HANDOVER = ("unsigned", "signed", "completed")
 
 
@@ -193,29 +136,22 @@ class SOEReformModel(mesa.Model):
         self.lv, self.c = lv, c = scenario.levers, scenario.constants
         self.horizon = scenario.horizon
         self.record_agents = record_agents
-        d = draw(seed, range(replication, replication + 1), self.horizon, c)
+        self.draws = d = draw(seed, range(replication, replication + 1), self.horizon, c)
         s = initial_state(d, scenario.uncertainties, c)
         open_books(s, c)
         for name in ENTERPRISE_FIELDS:  # own arrays: open_books shares one between fields
-            setattr(s, name, getattr(s, name).copy())
+            setattr(s.firms, name, getattr(s.firms, name).copy())
         self.state: State = s  # the measures' view of the agents, refreshed every month
+        self.ctx = measures.context(s, lv, c)
 
-        # the city: uncertainties, demand, accounts, and the city-wide draws
+        # the city: uncertainties, demand, ledgers; this month's city-wide draws
         self.uncertainty = {k: float(v[0]) for k, v in s.uncertainty.items()}
         self.industry_growth = s.industry_growth[0]
         self.demand = rules.demand_index(self.industry_growth, 0)
-        self.common_shock_term = 0.0
         for name in CITY_FIELDS:
-            setattr(self, name, getattr(s, name)[0].item())
-        self.equity_form_effect = equity_form_effect(lv, c)
-        self.quit_rate = b.monthly_rate(c["quit_rate"])
-        self.shed_rate = b.monthly_rate(lv["labour_adjustment_speed"])
-        self.common_shock = d.common_shock[0].tolist()
-        self.city_u = d.city_u[0].tolist()
-        self.decoupling_round_u = d.decoupling_round_u[0].tolist()
-        self.closure_round_u = d.closure_round_u[0].tolist()
-        self.signal_z = d.signal_z[0].tolist()
-        self.collusion_u = d.collusion_u[0].tolist()
+            setattr(self, name, getattr(s.city, name)[0].item())
+        self.month: MonthDraws | None = None
+        self.month_steps = [step.name for step in schedule.steps(lv)]
 
         self.enterprise_type = enterprise_type
         self.firm_list = self._create_enterprises(s, d)
@@ -223,37 +159,24 @@ class SOEReformModel(mesa.Model):
         self.city_firms = self.enterprises.select(lambda f: f.in_plan)
         self.outside_plan = self.enterprises.select(lambda f: f.central or f.provincial)
         self.investors = [
-            PrivateInvestor(
-                self,
-                m,
-                float(s.investor_capital[0, m]),
-                float(s.investor_required[0, m]),
-                float(s.investor_trust[0, m]),
-                bool(s.investor_wants_control[0, m]),
-                int(s.investor_group[0, m]),
-            )
-            for m in np.flatnonzero(s.investor_active[0])
+            PrivateInvestor(self, m, _row(s.investors, Investors, m))
+            for m in np.flatnonzero(s.investors.active[0])
         ]
-        self.companies = [InvestmentCompany(self, k) for k in range(lv["investment_companies"])]
+        self.companies = [
+            InvestmentCompany(self, k, float(s.companies.budget[0, k]))
+            for k in range(lv["investment_companies"])
+        ]
         self.departments = [
-            SupervisingDepartment(self, k, u) for k, u in enumerate(d.department_order_u[0])
+            SupervisingDepartment(self, k, _row(s.departments, Departments, k))
+            for k in range(s.departments.decoupled.shape[1])
         ]
         for f in self.firm_list:
             if f.municipal:
                 self.departments[f.department].firms.append(f)
         self.departments_in_order = sorted(self.departments, key=attrgetter("order_u"))
-        start, realised = rules.project_schedule(
-            s.project_start_u[0],
-            s.project_realised_u[0],
-            self.uncertainty["cooperation_realisation"],
-            lv,
-            c,
-        )
         self.projects = [
-            CooperationProject(self, p, float(size), float(st), bool(ok), self.firm_list[host])
-            for p, (size, st, ok, host) in enumerate(
-                zip(s.project_size[0], start, realised, s.project_host[0], strict=True)
-            )
+            CooperationProject(self, p, _row(s.projects, Projects, p))
+            for p in range(s.projects.size.shape[1])
         ]
         self.office = ReformOffice(self)
         self._company_match: dict[int, int] = {}
@@ -265,97 +188,86 @@ class SOEReformModel(mesa.Model):
             agenttype_reporters={enterprise_type: AGENT_COLUMNS} if record_agents else None,
             tables={"events": list(EVENT_COLUMNS)},
         )
-        self.ctx = {"c": c, "deadline": lv["deadline_month"], "levers": lv}
-        self.refresh_state()
-        self.ctx["initial_state_equity"] = measures.FORMULAS["state_equity"](self.state, self.ctx)
-        self.ctx["initial_employment"] = measures.FORMULAS["employment"](self.state, self.ctx)
         self.record()
 
     def _create_enterprises(self, s: State, d: Draws) -> list[Enterprise]:
         """One agent per enterprise, from month 0 of the core's state and its own draws."""
-        columns = {name: getattr(s, name)[0].tolist() for name in ENTERPRISE_FIELDS}
-        per_firm = [
-            d.idio_shock[0].T.tolist(),
-            d.listing_u[0].T.tolist(),
-            d.appraisal_z[0].T.tolist(),
-            d.ability_z[0].T.tolist(),
-            d.labour_u[0].transpose(2, 0, 1).tolist(),
-            d.merge_u[0].T.tolist(),
-            d.closure_order_u[0].T.tolist(),
-            d.tunnel_u[0].T.tolist(),
-            d.handover_u[0].T.tolist(),
-            d.adoption_u[0].T.tolist(),
-            d.company_tie_u[0].tolist(),
-        ]
+        draws = firm_draws(d, self.horizon)
         return [
-            self.enterprise_type(
-                self,
-                i,
-                {name: column[i] for name, column in columns.items()},
-                FirmDraws(*(x[i] for x in per_firm)),
-            )
-            for i in range(N_FIRMS)
+            self.enterprise_type(self, i, _row(s.firms, Firms, i), draws[i]) for i in range(N_FIRMS)
         ]
 
-    # --- the month -----------------------------------------------------------------------------
+    # --- the month: one method per step of sim.schedule.MONTH ----------------------------------
     def step(self) -> None:
-        """One month, in the order of ``sim.engine.step`` (the ODD schedule)."""
+        """One month: the steps of ``sim.schedule.MONTH`` the levers let run, in order."""
         t = self.steps
-        lv, c = self.lv, self.c
-        firms, office = self.enterprises, self.office
+        self.month = self.draws.month(t)
         self.demand = rules.demand_index(self.industry_growth, t)
-        self.common_shock_term = c["shock_sd_common"] * self.common_shock[t - 1]
-        firms.shuffle_do("begin_month")
-        # 1. reform office (Task 1): approve plans; complete reforms; adopt the package
-        office.approve_plans(t)
-        firms.shuffle_do("complete_reform", t)
-        # 2. restructuring (Task 3): decouple and transfer; merge; close
-        office.decouple_departments(t)
-        companies = self.agent_set(InvestmentCompany)
-        if lv["consolidation"]:
-            companies.do("consolidate", t)
-        office.close_hopeless(t)
-        office.record_completion(t)
-        # 3. central and provincial SOEs (Task 2): hand-overs, retirees, cooperation projects
-        office.hand_over_social_functions(t)
+        for name in self.month_steps:
+            getattr(self, name)(t)
+        self.record()
+        self.running = t < self.horizon
+
+    def begin_month(self, t: int) -> None:
+        self.enterprises.shuffle_do("begin_month")
+
+    def approve_plans(self, t: int) -> None:
+        self.office.approve_plans(t)
+
+    def complete_reforms(self, t: int) -> None:
+        self.enterprises.shuffle_do("complete_reform", t)
+
+    def decouple_departments(self, t: int) -> None:
+        self.office.decouple_departments(t)
+
+    def consolidate(self, t: int) -> None:
+        self.agent_set(InvestmentCompany).do("consolidate", t)
+
+    def close_hopeless(self, t: int) -> None:
+        self.office.close_hopeless(t)
+
+    def record_completion(self, t: int) -> None:
+        self.office.record_completion(t)
+
+    def hand_over_social_functions(self, t: int) -> None:
+        self.office.hand_over_social_functions(t)
+
+    def invest_cooperation_projects(self, t: int) -> None:
         self.agent_set(CooperationProject).do("invest", t)
         self.cooperation_investment += np.fromiter(
             (p.flow for p in self.projects), float, len(self.projects)
         ).sum()
-        # 4. stake market (Task 1) under the supervision rules (Task 4), then tunnelling
-        office.run_market(t)
-        office.supervise(t)
-        # 5. production; dividends to the companies, which reinvest (Task 4)
-        firms.shuffle_do("produce", t)
-        companies.do("collect_dividends")
+
+    def run_market(self, t: int) -> None:
+        self.office.run_market(t)
+
+    def tunnel(self, t: int) -> None:
+        self.office.supervise(t)
+
+    def produce(self, t: int) -> None:
+        self.enterprises.shuffle_do("produce", t)
         self.fiscal_cost += self.firm_sum("subsidies")
-        rate = b.monthly_rate(lv["priority_reallocation_rate"])
-        if rate > 0:
-            companies.do("reallocate_capital", rate)
-        # 6. managers of reformed firms are reviewed (能上能下)
-        if lv["replace_underperformers"]:
-            firms.shuffle_do("review_manager", t)
-        # 7. labour: quits, dismissals, hires, wages; the city's unemployed pool
-        firms.shuffle_do("adjust_labour", t)
-        self.settle_labour_market(t)
-        # 8. the measures are recorded
-        self.record()
-        self.running = t < self.horizon
+
+    def collect_dividends(self, t: int) -> None:
+        self.agent_set(InvestmentCompany).do("collect_dividends")
+
+    def reallocate_capital(self, t: int) -> None:
+        rate = b.monthly_rate(self.lv["priority_reallocation_rate"])
+        self.agent_set(InvestmentCompany).do("reallocate_capital", rate)
+
+    def review_managers(self, t: int) -> None:
+        self.enterprises.shuffle_do("review_manager", t)
+
+    def adjust_labour(self, t: int) -> None:
+        self.enterprises.shuffle_do("adjust_labour", t)
 
     def settle_labour_market(self, t: int) -> None:
         """The dismissed and laid-off join the unemployed; some are re-employed."""
-        lv, c = self.lv, self.c
         laid_off = int(self.firm_sum("dismissals", np.int64)) + int(
             self.firm_sum("layoffs", np.int64)
         )
-        self.unemployed += laid_off
-        rate = rules.reemployment_rate(
-            self.uncertainty["reemployment_rate"], lv["reemployment_support"]
-        )
-        found = b.stochastic_round(self.unemployed * b.monthly_rate(rate), self.city_u[t - 1][1])
-        self.reemployed = min(int(found), self.unemployed)
-        self.unemployed -= self.reemployed
-        self.fiscal_cost += float(rules.labour_fiscal_cost(laid_off, self.unemployed, lv, c))
+        reemployment_u = self.month.reemployment_u[0]
+        city.settle_labour_market(self, laid_off, reemployment_u, self.uncertainty, self.lv, self.c)
 
     # --- helpers ---------------------------------------------------------------------------------
     def agent_set(self, kind: type[mesa.Agent]) -> AgentSet:
@@ -369,8 +281,9 @@ class SOEReformModel(mesa.Model):
     def company_match(self, firm: Enterprise) -> int:
         """The company a firm moves to when its department lets it go."""
         if firm.index not in self._company_match:
+            tie = firm.draws.company_tie_u
             self._company_match[firm.index] = int(
-                rules.match_company(firm.group, len(self.companies), firm.draws.company_tie, self.c)
+                rules.match_company(firm.industry_group, len(self.companies), tie, self.c)
             )
         return self._company_match[firm.index]
 
@@ -383,23 +296,20 @@ class SOEReformModel(mesa.Model):
     # --- measures --------------------------------------------------------------------------------
     def refresh_state(self) -> None:
         """Copy the agents' variables into the one-replication State the measures read."""
-        s, firms = self.state, self.firm_list
-        for name in ENTERPRISE_FIELDS:
-            getattr(s, name)[0] = list(map(attrgetter(name), firms))
+        s = self.state
+        _write(s.firms, ENTERPRISE_FIELDS, self.firm_list, range(N_FIRMS))
+        _write(s.investors, fields_of(Investors), self.investors, [i.slot for i in self.investors])
+        _write(s.companies, fields_of(Companies), self.companies, range(len(self.companies)))
+        _write(
+            s.departments, fields_of(Departments), self.departments, range(len(self.departments))
+        )
         for name in CITY_FIELDS:
-            getattr(s, name)[0] = getattr(self, name)
-        s.plans_approved[0] = self.office.plans_approved
-        s.completed_month[0] = self.office.completed_month
-        s.department_decoupled[0] = [d.decoupled for d in self.departments]
-        s.company_budget[0, : len(self.companies)] = [k.budget for k in self.companies]
-        for investor in self.investors:
-            s.investor_capital[0, investor.slot] = investor.capital
+            getattr(s.city, name)[0] = getattr(self, name)
         s.month = self.steps
 
     def record(self) -> None:
         """Compute this month's measures from the agents and let the DataCollector keep them."""
         self.refresh_state()
-        self.ctx["pay_cap"] = executive_pay_cap(self.state, self.lv)
         self.values = measures.record(self.state, self.ctx)[0]
         self.datacollector.collect(self)
 
@@ -414,6 +324,18 @@ class SOEReformModel(mesa.Model):
         """Every measure by month, shape (months + 1, n_measures), registry order."""
         frame = self.datacollector.get_model_vars_dataframe()
         return frame[list(measures.registry())].to_numpy(dtype=float)
+
+
+def _row(group: object, kind: type, j: int) -> dict[str, object]:
+    """The variables of member ``j`` of a one-replication state dataclass, as scalars."""
+    return {name: getattr(group, name)[0, j].item() for name in fields_of(kind)}
+
+
+def _write(group: object, names: tuple[str, ...], agents: list, slots) -> None:
+    """Copy the agents' variables into a one-replication state dataclass, at ``slots``."""
+    slots = list(slots)
+    for name in names:
+        getattr(group, name)[0, slots] = [getattr(a, name) for a in agents]
 
 
 def simulate(

@@ -27,65 +27,60 @@ from __future__ import annotations
 import numpy as np
 
 from sim import behaviour as b
-from sim import rules
+from sim import enterprise, rules
 from sim.population import IN_PLAN
+from sim.production import demand
 from sim.randomness import Draws
 from sim.state import State
-from sim.tasks.task4_investment_companies import supervision_strength
 
 
-def stake_limits(s: State, lv: dict) -> np.ndarray:
-    """Largest private stake each firm may offer, by class (R, N)."""
-    return rules.stake_limit(s.klass, IN_PLAN, lv)
-
-
-def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict) -> None:
+def run_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     """List this month's offers and settle each by auction."""
-    limit = stake_limits(s, lv)
+    f, inv, m = s.firms, s.investors, d.month(t)
+    limit = rules.stake_limit(f.klass, IN_PLAN, lv)
     employee = lv["employee_stake"]
-    open_ = s.active & s.reformed & (s.investor < 0) & (limit > 0)
-    strength = supervision_strength(lv)
-    u = d.listing_u[:, t - 1]
-    listed = open_ & (u < rules.listing_chance(strength, c))
-    order = np.argsort(np.where(listed, u, 2.0), axis=1, kind="stable")[
+    open_ = f.active & f.reformed & (f.investor < 0) & (limit > 0)
+    strength = rules.supervision_strength(lv)
+    listed = open_ & (m.listing_u < rules.listing_chance(strength, c))
+    order = np.argsort(np.where(listed, m.listing_u, 2.0), axis=1, kind="stable")[
         :, : int(c["offers_per_month"])
     ]
     valid = np.take_along_axis(listed, order, axis=1)
     if not valid.any():
         return
     rows = np.arange(s.replications)
-    roe = rules.expected_roe(fundamentals["net"], s.equity)
+    fundamentals = enterprise.fundamentals(f, demand(s, t), s.column, lv, c)
+    roe = rules.expected_roe(fundamentals["net"], f.equity)
     cost_of_equity = rules.cost_of_equity(s.uncertainty["interest_rate"], c)
     sd = rules.appraisal_sd(s.uncertainty["appraisal_error_sd"], strength, c)
     collusion, collusive_cut = rules.collusion(strength, c)
+    discount = rules.appraisal_discount(lv, c)
     for k in range(order.shape[1]):
-        f = order[:, k]
+        firm = order[:, k]
         ok = valid[:, k]
         if not ok.any():
             continue
-        equity = s.equity[rows, f]
-        stake = limit[rows, f]
+        equity = f.equity[rows, firm]
+        stake = limit[rows, firm]
         fair = b.equity_value(
-            equity, roe[rows, f], cost_of_equity, c["valuation_floor"], c["valuation_cap"]
+            equity, roe[rows, firm], cost_of_equity, c["valuation_floor"], c["valuation_cap"]
         )
-        appraised = rules.appraised_value(fair, sd, d.appraisal_z[rows, t - 1, f])
-        discount = 0.0 if lv["appraisal_floor"] else c["negotiated_discount"]
-        issued = stake + employee
-        colluding = d.collusion_u[:, t - 1, k] < collusion
+        appraised = rules.appraised_value(fair, sd, m.appraisal_z[rows, firm])
+        issued = rules.shares_issued(stake, employee)
+        colluding = m.collusion_u[:, k] < collusion
         reserve = rules.reserve_price(stake, appraised, issued, discount, colluding, collusive_cut)
-        signal = rules.investor_signal(roe[rows, f][:, None], d.signal_z[:, t - 1, k], c)
+        signal = rules.investor_signal(roe[rows, firm][:, None], m.signal_z[:, k], c)
         hurdle = b.investor_hurdle(
-            s.investor_required, s.investor_trust, stake[:, None], c["minority_risk_premium"]
+            inv.required, inv.trust, stake[:, None], c["minority_risk_premium"]
         )
         bid = rules.investor_bid(
-            equity[:, None], signal, hurdle, stake[:, None], issued[:, None], s.investor_capital, c
+            equity[:, None], signal, hurdle, stake[:, None], issued[:, None], inv.capital, c
         )
-        group = s.industry_group[rows, f]
+        group = f.industry_group[rows, firm]
         eligible = (
             ok[:, None]
-            & s.investor_active
-            & (~s.investor_wants_control | (stake[:, None] >= 0.5))
-            & ((s.investor_group < 0) | (s.investor_group == group[:, None]))
+            & inv.active
+            & rules.may_bid(inv.wants_control, inv.group, stake[:, None], group[:, None])
             & (bid >= reserve[:, None])
             & (bid > 0.0)
         )
@@ -94,14 +89,14 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict, fundamentals: dict
             continue
         winner, price = rules.second_price(np.where(eligible, bid, -np.inf), reserve)
         _settle(
-            s, rows[deal], f[deal], winner[deal], stake[deal], employee, price[deal], fair[deal]
+            s, rows[deal], firm[deal], winner[deal], stake[deal], employee, price[deal], fair[deal]
         )
 
 
 def _settle(
     s: State,
     r: np.ndarray,
-    f: np.ndarray,
+    i: np.ndarray,
     winner: np.ndarray,
     stake: np.ndarray,
     employee: float,
@@ -109,13 +104,14 @@ def _settle(
     fair: np.ndarray,
 ) -> None:
     """Record deals: new shares issued, cash in, owners diluted, any shortfall drained."""
-    paid, drained, keep = rules.settle_deal(price, stake, employee, fair, s.state_share[r, f])
-    s.state_assets_drained += np.bincount(r, drained, s.replications)
-    s.private_capital_in += np.bincount(r, paid, s.replications)
-    s.assets[r, f] += paid
-    s.state_share[r, f] *= keep
-    s.management_share[r, f] *= keep
-    s.investor_share[r, f] = stake
-    s.employee_share[r, f] = employee
-    s.investor[r, f] = winner
-    s.investor_capital[r, winner] -= price
+    f = s.firms
+    paid, drained, keep = rules.settle_deal(price, stake, employee, fair, f.state_share[r, i])
+    s.city.state_assets_drained += np.bincount(r, drained, s.replications)
+    s.city.private_capital_in += np.bincount(r, paid, s.replications)
+    f.assets[r, i] += paid
+    f.state_share[r, i] *= keep
+    f.management_share[r, i] *= keep
+    f.investor_share[r, i] = stake
+    f.employee_share[r, i] = employee
+    f.investor[r, i] = winner
+    s.investors.capital[r, winner] -= price

@@ -24,66 +24,66 @@ from __future__ import annotations
 import numpy as np
 
 from sim import behaviour as b
-from sim import rules
+from sim import enterprise, rules
 from sim.population import IN_PLAN, MUNICIPAL, N_DEPARTMENTS, N_INDUSTRIES
 from sim.randomness import Draws
 from sim.state import State
-from sim.tasks.task4_investment_companies import credit_owners, match_company
+from sim.tasks.task4_investment_companies import credit_owners
 
 
 def decouple_departments(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     """Decouple this month's departments and transfer every ready firm of a decoupled one."""
-    if lv["investment_companies"] < 1 or t < lv["decoupling_start_month"]:
+    if t < lv["decoupling_start_month"]:
         return
-    done = s.department_decoupled.sum(axis=1)
-    new = b.stochastic_round(lv["departments_per_month"], d.decoupling_round_u[:, t - 1])
-    rank = np.argsort(np.argsort(d.department_order_u, axis=1), axis=1)
-    s.department_decoupled |= rank < np.minimum(done + new, N_DEPARTMENTS)[:, None]
-    dept = np.clip(s.department, 0, None)
-    released = MUNICIPAL & np.take_along_axis(s.department_decoupled, dept, axis=1) & s.active
-    waiting = released & (s.company < 0)
-    ready = waiting & rules.transfer_ready(s.condition, s.debt, s.total_assets, c)
+    f, dep = s.firms, s.departments
+    done = dep.decoupled.sum(axis=1)
+    new = b.stochastic_round(lv["departments_per_month"], d.month(t).decoupling_round_u)
+    rank = np.argsort(np.argsort(dep.order_u, axis=1), axis=1)
+    dep.decoupled |= rank < np.minimum(done + new, N_DEPARTMENTS)[:, None]
+    department = np.clip(f.department, 0, None)
+    released = MUNICIPAL & np.take_along_axis(dep.decoupled, department, axis=1) & f.active
+    waiting = released & (f.company < 0)
+    ready = waiting & rules.transfer_ready(f.condition, f.debt, f.total_assets, c)
     if ready.any():
-        target = match_company(s, d, int(lv["investment_companies"]), c)
-        s.company = np.where(ready, target, s.company)
-    s.oversight = waiting & ~ready
-    s.restructuring |= ready
+        companies = int(lv["investment_companies"])
+        target = rules.match_company(f.industry_group, companies, d.company_tie_u, c)
+        f.company = np.where(ready, target, f.company)
+    f.oversight = waiting & ~ready
+    f.restructuring |= ready
 
 
 def consolidate(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     """Merge same-industry wholly state-owned firms into their company's largest such firm."""
-    if not lv["consolidation"]:
-        return
-    eligible = s.active & (s.company >= 0) & (s.state_share >= rules.WHOLLY_STATE)
-    key = np.where(eligible, s.company * N_INDUSTRIES + s.industry, -1)
-    order = np.lexsort((-s.assets, key), axis=-1)
+    f = s.firms
+    eligible = f.active & (f.company >= 0) & rules.wholly_state_owned(f.state_share)
+    key = np.where(eligible, f.company * N_INDUSTRIES + f.industry, -1)
+    order = np.lexsort((-f.assets, key), axis=-1)
     sorted_key = np.take_along_axis(key, order, axis=1)
     first = np.ones_like(sorted_key, dtype=bool)
     first[:, 1:] = sorted_key[:, 1:] != sorted_key[:, :-1]
     position = np.maximum.accumulate(np.where(first, np.arange(key.shape[1]), 0), axis=1)
     anchor = np.empty_like(order)
     np.put_along_axis(anchor, order, np.take_along_axis(order, position, axis=1), axis=1)
-    absorb = (
-        eligible & (anchor != np.arange(key.shape[1])) & (d.merge_u[:, t - 1] < c["merger_rate"])
-    )
-    r, f = np.nonzero(absorb)
+    merging = d.month(t).merge_u < c["merger_rate"]
+    absorb = eligible & (anchor != np.arange(key.shape[1])) & merging
+    r, i = np.nonzero(absorb)
     if r.size == 0:
         return
-    into, src = (r, anchor[r, f]), (r, f)
-    weight = s.assets[src]
-    laid_off = rules.merger_layoffs(s.workers[src], c)
-    stay = s.workers[src] - laid_off
+    into, src = (r, anchor[r, i]), (r, i)
+    weight = f.assets[src]
+    laid_off = rules.merger_layoffs(f.workers[src], c)
+    stay = f.workers[src] - laid_off
     _weighted_merge(s, into, src, weight)
     for name in ("assets", "debt", "outward"):
-        np.add.at(getattr(s, name), into, getattr(s, name)[src])
-    np.add.at(s.needed0, into, rules.merged_needed_labour(s.needed0[src], c))
-    np.add.at(s.workers, into, stay)
-    np.add.at(s.moved, into, stay)
-    s.moved[src] -= stay
-    s.layoffs[src] += laid_off
-    np.subtract.at(s.burden, into, rules.merger_overhead_saving(weight, s.assets[into], c))
-    s.restructuring[into] = True
-    _retire(s, src, s.merged)
+        np.add.at(getattr(f, name), into, getattr(f, name)[src])
+    np.add.at(f.needed0, into, rules.merged_needed_labour(f.needed0[src], c))
+    np.add.at(f.workers, into, stay)
+    np.add.at(f.moved, into, stay)
+    f.moved[src] -= stay
+    f.layoffs[src] += laid_off
+    np.subtract.at(f.burden, into, rules.merger_overhead_saving(weight, f.assets[into], c))
+    f.restructuring[into] = True
+    _retire(s, src, f.merged)
 
 
 def _weighted_merge(s: State, into: tuple, src: tuple, weight: np.ndarray) -> None:
@@ -91,46 +91,46 @@ def _weighted_merge(s: State, into: tuple, src: tuple, weight: np.ndarray) -> No
 
     Anchors are grouped by how many firms they absorb; in a group, ``parts[k]`` picks
     each anchor's k-th absorbed firm in firm order, the order the rule adds them in."""
-    key = into[0] * s.assets.shape[1] + into[1]
+    f = s.firms
+    key = into[0] * f.assets.shape[1] + into[1]
     order = np.argsort(key, kind="stable")
     _, first, count = np.unique(key[order], return_index=True, return_counts=True)
     groups = []
     for n in np.unique(count):
         parts = [order[first[count == n] + k] for k in range(n)]
         groups.append(((into[0][parts[0]], into[1][parts[0]]), parts))
-    for name in ("log_tfp", "log_tfp_base", "roa_smoothed", "burden"):
-        x = getattr(s, name)
+    for name in enterprise.MERGED_AVERAGES:
+        x = getattr(f, name)
         absorbed = x[src]
         for anchor, parts in groups:
             xs, ws = [absorbed[p] for p in parts], [weight[p] for p in parts]
-            x[anchor] = rules.weighted_merge(x[anchor], s.assets[anchor], xs, ws)
+            x[anchor] = rules.weighted_merge(x[anchor], f.assets[anchor], xs, ws)
 
 
 def _retire(s: State, src: tuple, flag: np.ndarray) -> None:
     """Take a firm out of the economy: no assets, debt, workers or owner any more."""
+    f = s.firms
     flag[src] = True
-    s.active[src] = False
-    for name in ("assets", "debt", "outward", "needed0", "needed"):
-        getattr(s, name)[src] = 0.0
-    s.workers[src] = 0
-    s.oversight[src] = False
+    f.active[src] = False
+    for name in enterprise.RETIRED_ZERO:
+        getattr(f, name)[src] = 0
+    f.oversight[src] = False
 
 
 def close_hopeless(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     """Close this month's firms with no normal operation (依法关闭、破产)."""
-    if lv["closures_per_month"] <= 0:
-        return
-    candidate = IN_PLAN & s.active & (s.hopeless_months >= lv["closure_months"])
-    n = b.stochastic_round(lv["closures_per_month"], d.closure_round_u[:, t - 1])
-    key = np.where(candidate, d.closure_order_u[:, t - 1], np.inf)
+    f, m = s.firms, d.month(t)
+    candidate = IN_PLAN & f.active & (f.hopeless_months >= lv["closure_months"])
+    n = b.stochastic_round(lv["closures_per_month"], m.closure_round_u)
+    key = np.where(candidate, m.closure_order_u, np.inf)
     rank = np.argsort(np.argsort(key, axis=1), axis=1)
     close = candidate & (rank < n[:, None])
-    r, f = np.nonzero(close)
+    r, i = np.nonzero(close)
     if r.size == 0:
         return
     recovery_rate = s.uncertainty["asset_recovery_rate"][r]
-    residual = rules.closure_residual(recovery_rate, s.assets[r, f], s.outward[r, f], s.debt[r, f])
-    credit_owners(s, r, f, residual)
-    s.layoffs[r, f] += s.workers[r, f]
-    s.output_lost[r, f] += s.value_added[r, f]
-    _retire(s, (r, f), s.closed)
+    residual = rules.closure_residual(recovery_rate, f.assets[r, i], f.outward[r, i], f.debt[r, i])
+    credit_owners(s, r, i, residual)
+    f.layoffs[r, i] += f.workers[r, i]
+    f.output_lost[r, i] += f.value_added[r, i]
+    _retire(s, (r, i), f.closed)
