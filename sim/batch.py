@@ -77,6 +77,9 @@ from sim.tables import TABLES, chunk_tables
 CHUNK_SIZE = 50
 MAX_REPS = 100_000  # per scenario: the end-of-run table and the report read the results back
 IN_FLIGHT_PER_WORKER = 2
+# Python runs signal handlers in the main thread only, and a signal another thread takes
+# does not interrupt the main thread's wait for a chunk: it wakes this often to run them.
+WAKE_EVERY = 0.25  # seconds
 MALLOC_TRIM = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 PAIRING = {
     "method": "common random numbers",
@@ -406,34 +409,36 @@ def run_chunks(
 ) -> Iterator[list[tuple[Chunk, Outcome]]]:
     """Run ``chunks`` on ``executor`` with at most ``window`` in flight; yield the chunks
     that finished since the last yield, each with its parts or its exception. A broken
-    executor (a worker process died) ends the batch: it raises."""
+    executor (a worker process died) ends the batch: it raises.
+
+    Chunks still in flight when the caller stops are left to the executor's shutdown (a
+    local pool's cancels them; a Dask client's close does): cancelling them here would
+    race with a process pool marking them broken, which then prints a traceback."""
     queue = iter(chunks)
     flight: dict[Future, Chunk] = {}
     version = loaded_code_version()
-    try:
-        while True:
-            for ch in islice(queue, window - len(flight)):
-                future = executor.submit(
-                    encode_chunk, runner, ch.scenario, seed, ch.replications, version
-                )
-                flight[future] = ch
-            if not flight:
-                return
-            done, _ = wait(flight, return_when=FIRST_COMPLETED)
-            finished = []
-            for future in done:
-                ch = flight.pop(future)
-                try:
-                    outcome = future.result()
-                except BrokenExecutor:
-                    raise
-                except Exception as err:  # noqa: BLE001 - the chunk's failure, for the caller
-                    outcome = err
-                finished.append((ch, outcome))
-            yield finished
-    finally:
-        for future in flight:
-            future.cancel()
+    while True:
+        for ch in islice(queue, window - len(flight)):
+            future = executor.submit(
+                encode_chunk, runner, ch.scenario, seed, ch.replications, version
+            )
+            flight[future] = ch
+        if not flight:
+            return
+        done, _ = wait(flight, timeout=WAKE_EVERY, return_when=FIRST_COMPLETED)
+        if not done:
+            continue
+        finished = []
+        for future in done:
+            ch = flight.pop(future)
+            try:
+                outcome = future.result()
+            except BrokenExecutor:
+                raise
+            except Exception as err:  # noqa: BLE001 - the chunk's failure, for the caller
+                outcome = err
+            finished.append((ch, outcome))
+        yield finished
 
 
 def store(

@@ -92,11 +92,13 @@ def interrupt(proc: subprocess.Popen, signum: int, again: bool = False) -> tuple
         with contextlib.suppress(ProcessLookupError):  # already gone
             os.killpg(proc.pid, signum)
     try:
+        proc.wait(timeout=WAIT)  # its stderr holds a few lines at most: no pipe fills
+        seconds = time.monotonic() - sent
         _, err = proc.communicate(timeout=WAIT)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    return proc.returncode, err, time.monotonic() - sent
+    return proc.returncode, err, seconds
 
 
 def assert_stopped_cleanly(code: int, err: str, seconds: float, *expected: int) -> None:
