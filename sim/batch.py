@@ -4,25 +4,30 @@ Replications are cut into chunks of ``CHUNK_SIZE`` (independent of the number of
 workers). Each chunk runs on a ``concurrent.futures.Executor`` — this process
 (``workers=1``), a pool of local processes, or a Dask cluster through
 ``distributed.Client.get_executor()`` — and comes back as Parquet bytes, one per
-table of ``sim.tables.chunk_tables``, which this process writes atomically as
+table of ``sim.tables.chunk_tables``, which this process writes as
 ``OUT/<table>/<scenario>__<chunk>.parquet``. At most ``2 x workers`` chunks are in
-flight, so memory stays bounded whatever the number of replications.
+flight and chunks stream to disk, so the batch's memory does not grow with the
+number of replications.
 
-A chunk is finished when all its parts exist: running the same batch again into the
-same directory (after a failure, Ctrl-C or kill -9) only runs what is missing, and
-since replication ``i`` always draws from the same seed sequences (see
-``sim.randomness``) the result is the same as an uninterrupted run. A different batch
-(other scenarios, seed, replications or code) into a directory that already holds
-one is refused unless ``overwrite`` is set. A chunk that raises is reported and
-recorded; the others still run.
+Each part is recorded in the manifest (name, size, SHA-256) before it is renamed
+into place (see ``sim.results``). A chunk is finished when all its parts are recorded
+and match their records: running the same batch again into the same directory
+(after a failure, Ctrl-C or kill -9) verifies them and runs only what is missing or
+damaged, and since replication ``i`` always draws from the same seed sequences (see
+``sim.randomness``) the result is the same as an uninterrupted run. The program
+writes only into an empty folder or one holding a valid manifest of its own, and
+deletes (with ``overwrite``) only the files that manifest records. The first SIGINT
+or SIGTERM stops the batch cleanly (workers are killed, the manifest says
+"interrupted"), a second one at once (``sim.commands.StopSignals``).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.context
 import os
-import shutil
 import signal
+import stat
 import sys
 import threading
 import time
@@ -39,28 +44,42 @@ from concurrent.futures import (
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from itertools import islice
 from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
+from sim.commands import InputError, StopSignals, UserError, printable, signals_deferred
 from sim.engine import simulate
 from sim.randomness import STREAMS
 from sim.results import (
-    atomic_write_bytes,
+    FORMAT,
+    MANIFEST,
+    PROGRAM,
+    DamagedPart,
     code_version,
+    new_token,
     package_versions,
     parquet_bytes,
+    part_name,
     read_manifest,
+    remove_files,
+    sha256_hex,
+    verify_part,
     write_manifest,
+    write_temp,
 )
 from sim.scenario import Scenario
 from sim.tables import TABLES, chunk_tables
 
 CHUNK_SIZE = 50
+MAX_REPS = 100_000  # per scenario: the end-of-run table and the report read the results back
 IN_FLIGHT_PER_WORKER = 2
-MANIFEST_EVERY = 2.0  # seconds between progress updates of manifest.json
+# Python runs signal handlers in the main thread only, and a signal another thread takes
+# does not interrupt the main thread's wait for a chunk: it wakes this often to run them.
+WAKE_EVERY = 0.25  # seconds
 MALLOC_TRIM = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 PAIRING = {
     "method": "common random numbers",
@@ -70,16 +89,15 @@ PAIRING = {
     "differences are paired by replication",
 }
 
-CODE_VERSION = code_version()  # of the code this process imported, even if files change later
-
 Runner = Callable[[Scenario, int, range], dict[str, pd.DataFrame]]
+Outcome = dict[str, bytes] | BaseException
 
 
-class BatchConflict(RuntimeError):
-    """The output directory holds a different batch."""
+class BatchConflict(UserError, RuntimeError):
+    """The output directory cannot take this batch."""
 
 
-class ClusterError(RuntimeError):
+class ClusterError(UserError, RuntimeError):
     """The Dask cluster cannot be used; the message is one line."""
 
 
@@ -91,7 +109,7 @@ class Chunk:
 
     @property
     def part(self) -> str:
-        return f"{self.scenario.name}__{self.index:05d}.parquet"
+        return part_name(self.scenario.name, self.index)
 
 
 @dataclass
@@ -106,6 +124,16 @@ class BatchResult:
         return not self.failures
 
 
+@dataclass
+class Kept:
+    """What an output folder keeps of an earlier run of the same batch."""
+
+    parts: dict[str, dict] = field(default_factory=dict)  # its records, damaged ones too
+    outputs: list[str] = field(default_factory=list)  # recorded output names
+    verified: set[str] = field(default_factory=set)  # parts that match their records
+    damaged: list[DamagedPart] = field(default_factory=list)  # recorded parts to rerun
+
+
 def plan_chunks(scenarios: list[Scenario], reps: int) -> list[Chunk]:
     """Every (scenario, chunk) of a batch; chunk k holds replications [k*C, (k+1)*C)."""
     starts = range(0, reps, CHUNK_SIZE)
@@ -116,13 +144,19 @@ def plan_chunks(scenarios: list[Scenario], reps: int) -> list[Chunk]:
     ]
 
 
+@cache
+def loaded_code_version() -> str:
+    """The code version of this process, computed on its first use (workers are asked too)."""
+    return code_version()
+
+
 def batch_identity(scenarios: list[Scenario], reps: int, seed: int) -> dict:
     """What makes two batches the same batch."""
     return {
         "seed": seed,
         "replications": reps,
         "chunk_size": CHUNK_SIZE,
-        "code_version": CODE_VERSION,
+        "code_version": loaded_code_version(),
         "scenarios": {sc.name: sc.digest() for sc in scenarios},
     }
 
@@ -138,43 +172,92 @@ def check_names(scenarios: list[Scenario]) -> None:
         seen[sc.name] = path
 
 
-def prepare_output(out: Path, identity: dict, overwrite: bool) -> None:
-    """Make ``out`` ready for this batch, refusing to mix two batches in one directory.
+def old_manifest(out: Path) -> dict | None:
+    """The valid manifest of this program in ``out``; None if ``out`` is absent or empty.
 
-    Leftover temporary files of an interrupted run are removed (readers ignore them
-    anyway: they start with ".").
+    A folder holding anything else is refused (also with --overwrite): the program
+    writes only into an empty folder or one of its own.
     """
+    try:
+        info = os.stat(out)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise BatchConflict(f"--out {out}: cannot be used ({err.strerror})") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise BatchConflict(f"--out {out}: is a file, not a folder; choose another --out")
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise BatchConflict(f"--out {out}: not writable; choose another --out")
     old = read_manifest(out)
-    if old is not None and not overwrite:
-        differs = [k for k, v in identity.items() if old.get("identity", {}).get(k) != v]
-        if differs:
+    if old is None and any(os.scandir(out)):
+        raise BatchConflict(
+            f"--out {out}: holds files but no {MANIFEST} of this program; it writes only into "
+            "an empty folder or one of its own results folders (--overwrite too): choose "
+            "another --out"
+        )
+    return old
+
+
+def refuse_foreign(out: Path, names: set[str], ours: set[str]) -> None:
+    """Refuse a batch that would replace a file this program did not record writing."""
+    for rel in sorted(names):
+        try:
+            info = os.lstat(out / rel)
+        except FileNotFoundError:
+            continue
+        if rel not in ours or stat.S_ISDIR(info.st_mode):
             raise BatchConflict(
-                f"{out}: holds a different batch (changed: {', '.join(differs)}); "
-                "use --overwrite to replace it or choose another --out"
+                f"{out / rel}: not written by this program, which will not replace it; "
+                "move it away or choose another --out"
             )
+
+
+def prepare_output(
+    out: Path, identity: dict, chunks: list[Chunk], outputs: tuple[str, ...], overwrite: bool
+) -> Kept:
+    """Check that ``out`` can take this batch, then make it ready: remove the temporary
+    files of a killed run and, with ``overwrite``, the files the old batch recorded;
+    otherwise verify the recorded parts. Nothing is touched unless every check passes."""
+    old = old_manifest(out)
+    if old is None:
+        return Kept()
+    changed = [k for k, v in identity.items() if old["identity"].get(k) != v]
+    if changed and not overwrite:
+        raise BatchConflict(
+            f"{out}: holds a different batch (changed: {', '.join(changed)}); "
+            "use --overwrite to replace it or choose another --out"
+        )
+    for table in {*TABLES, *old["tables"]}:
+        if (out / table).is_symlink() or (out / table).exists() and not (out / table).is_dir():
+            raise BatchConflict(
+                f"{out / table}: not a folder this program made; choose another --out"
+            )
+    ours = {*old["parts"], *old["outputs"]}
+    planned = {f"{t}/{ch.part}" for ch in chunks for t in TABLES} | set(outputs)
+    refuse_foreign(out, planned, ours)
+    temporaries = {*ours, *planned, MANIFEST}
+    remove_files(out, (_temporary(rel, old["temp_token"]) for rel in temporaries))
     if overwrite:
-        for sub in {*TABLES, *(old or {}).get("tables", ())}:
-            shutil.rmtree(out / sub, ignore_errors=True)
-        (out / "manifest.json").unlink(missing_ok=True)
-    elif old is None and out.exists() and any(out.iterdir()):
-        raise BatchConflict(f"{out}: exists and is not a results directory; choose another --out")
-    for folder in (out, *(out / sub for sub in TABLES)):
-        for tmp in folder.glob(".*.tmp"):
-            tmp.unlink(missing_ok=True)
+        remove_files(out, ours)
+        return Kept()
+    kept = Kept(parts=dict(old["parts"]), outputs=list(old["outputs"]))
+    for rel, record in old["parts"].items():
+        try:
+            verify_part(out, rel, record)
+            kept.verified.add(rel)
+        except DamagedPart as err:  # still the program's file: its rerun replaces it
+            kept.damaged.append(err)
+    return kept
 
 
-def chunk_done(out: Path, ch: Chunk) -> bool:
-    return all((out / name / ch.part).exists() for name in TABLES)
+def _temporary(rel: str, token: str) -> str:
+    folder, _, name = rel.rpartition("/")
+    return f"{folder}/.{name}.{token}.tmp" if folder else f".{name}.{token}.tmp"
 
 
 def compute_chunk(scenario: Scenario, seed: int, replications: range) -> dict[str, pd.DataFrame]:
     """The tables of one chunk (the default runner)."""
     return chunk_tables(scenario, replications, simulate(scenario, seed, replications))
-
-
-def loaded_code_version() -> str:
-    """The code version of the process this runs in (asked of Dask workers)."""
-    return CODE_VERSION
 
 
 def encode_chunk(
@@ -184,9 +267,9 @@ def encode_chunk(
 
     Refuses to run if this worker's code is not the batch's ``version``.
     """
-    if version != CODE_VERSION:
+    if version != loaded_code_version():
         raise RuntimeError(
-            f"this worker runs code version {CODE_VERSION}, the batch {version}; "
+            f"this worker runs code version {loaded_code_version()}, the batch {version}; "
             "restart the workers with the same project"
         )
     return {name: parquet_bytes(f) for name, f in runner(scenario, seed, replications).items()}
@@ -205,9 +288,9 @@ class InlineExecutor(Executor):
 
 
 def init_worker(parent: int) -> None:
-    """Start a local worker process: leave Ctrl-C to the parent and exit when it is gone
-    (killed with -9, a pool's idle workers would otherwise wait forever)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """Start a local worker process: take its code version now, and exit when the parent
+    is gone (killed with -9, a pool's idle workers would otherwise wait forever)."""
+    loaded_code_version()
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -217,17 +300,68 @@ def init_worker(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+class QuietProcess(multiprocessing.context.SpawnProcess):
+    """A spawned worker that never receives SIGINT or SIGTERM: it starts with both blocked
+    (the mask is inherited through exec), so a Ctrl-C on the terminal reaches only the
+    parent, which kills its workers itself. Each started worker joins ``started``."""
+
+    def __init__(self, started: list[QuietProcess], *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.started = started
+
+    def __getstate__(self) -> dict:
+        """What the child receives: not the parent's list of workers."""
+        return {k: v for k, v in self.__dict__.items() if k != "started"}
+
+    def start(self) -> None:
+        with signals_deferred():  # a worker half started would print a traceback
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT, signal.SIGTERM))
+            try:
+                super().start()
+                self.started.append(self)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+class QuietSpawn(multiprocessing.context.SpawnContext):
+    """The "spawn" context making :class:`QuietProcess` workers; remembers them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started: list[QuietProcess] = []
+
+    def Process(self, *args: object, **kwargs: object) -> QuietProcess:  # noqa: N802
+        return QuietProcess(self.started, *args, **kwargs)
+
+
+class LocalPool(ProcessPoolExecutor):
+    """Local worker processes ("spawn" is what ``import mesa`` would force anyway) that
+    Ctrl-C does not reach and that :meth:`kill_workers` stops at once."""
+
+    def __init__(self, workers: int) -> None:
+        self.context = QuietSpawn()
+        super().__init__(
+            workers, mp_context=self.context, initializer=init_worker, initargs=(os.getpid(),)
+        )
+
+    def kill_workers(self) -> None:
+        """Kill every worker still running (a chunk it runs is lost; it is not finished)."""
+        for process in self.context.started:
+            if process.exitcode is None:
+                process.kill()
+
+
 def local_executor(workers: int) -> Executor:
-    """This process for one worker; otherwise a pool of spawned processes ("spawn" is
-    what ``import mesa`` would force anyway)."""
-    if workers == 1:
-        return InlineExecutor()
-    return ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=init_worker,
-        initargs=(os.getpid(),),
-    )
+    """This process for one worker, otherwise a :class:`LocalPool`."""
+    return InlineExecutor() if workers == 1 else LocalPool(workers)
+
+
+def stop_pool(pool: Executor, at_once: bool) -> None:
+    """Shut down a local pool; ``at_once`` kills its workers first instead of waiting for
+    the chunks they run (their results would be thrown away)."""
+    if at_once and isinstance(pool, LocalPool):
+        pool.kill_workers()
+    pool.shutdown(wait=not at_once, cancel_futures=True)
 
 
 @contextmanager
@@ -261,45 +395,100 @@ def dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
                 f"{err}); install the same project on every node and restart the workers"
             ) from None
         for worker, version in versions.items():
-            if version != CODE_VERSION:
+            if version != loaded_code_version():
                 raise ClusterError(
                     f"Dask worker {worker} runs code version {version}, this process "
-                    f"{CODE_VERSION}; install the same project on every node and restart "
-                    "the workers"
+                    f"{loaded_code_version()}; install the same project on every node and "
+                    "restart the workers"
                 )
         yield client.get_executor(pure=False), slots
 
 
 def run_chunks(
     executor: Executor, chunks: list[Chunk], seed: int, runner: Runner, window: int
-) -> Iterator[tuple[Chunk, dict[str, bytes] | BaseException]]:
-    """Run ``chunks`` on ``executor`` with at most ``window`` in flight; yield each as it
-    finishes, with its parts or its exception. A broken executor (a worker process died)
-    ends the batch: it raises."""
+) -> Iterator[list[tuple[Chunk, Outcome]]]:
+    """Run ``chunks`` on ``executor`` with at most ``window`` in flight; yield the chunks
+    that finished since the last yield, each with its parts or its exception. A broken
+    executor (a worker process died) ends the batch: it raises.
+
+    Chunks still in flight when the caller stops are left to the executor's shutdown (a
+    local pool's cancels them; a Dask client's close does): cancelling them here would
+    race with a process pool marking them broken, which then prints a traceback."""
     queue = iter(chunks)
     flight: dict[Future, Chunk] = {}
+    version = loaded_code_version()
+    while True:
+        for ch in islice(queue, window - len(flight)):
+            future = executor.submit(
+                encode_chunk, runner, ch.scenario, seed, ch.replications, version
+            )
+            flight[future] = ch
+        if not flight:
+            return
+        done, _ = wait(flight, timeout=WAKE_EVERY, return_when=FIRST_COMPLETED)
+        if not done:
+            continue
+        finished = []
+        for future in done:
+            ch = flight.pop(future)
+            try:
+                outcome = future.result()
+            except BrokenExecutor:
+                raise
+            except Exception as err:  # noqa: BLE001 - the chunk's failure, for the caller
+                outcome = err
+            finished.append((ch, outcome))
+        yield finished
+
+
+def store(
+    out: Path, manifest: dict, finished: list[tuple[Chunk, dict[str, bytes]]], token: str
+) -> None:
+    """Write the parts of finished chunks: each to a temporary file, then the manifest
+    records them (name, size, SHA-256), then each is renamed into place. A crash at any
+    point leaves temporary files named after the recorded token or a recorded part that
+    fails verification, never an unrecorded part."""
+    moves = []
     try:
-        while True:
-            for ch in islice(queue, window - len(flight)):
-                future = executor.submit(
-                    encode_chunk, runner, ch.scenario, seed, ch.replications, CODE_VERSION
-                )
-                flight[future] = ch
-            if not flight:
-                return
-            done, _ = wait(flight, return_when=FIRST_COMPLETED)
-            for future in done:
-                ch = flight.pop(future)
-                try:
-                    outcome = future.result()
-                except BrokenExecutor:
-                    raise
-                except Exception as err:  # noqa: BLE001 - the chunk's failure, for the caller
-                    outcome = err
-                yield ch, outcome
-    finally:
-        for future in flight:
-            future.cancel()
+        for ch, parts in finished:
+            for table, data in parts.items():
+                rel = f"{table}/{ch.part}"
+                moves.append((write_temp(out / rel, data, token), out / rel))
+                manifest["parts"][rel] = {"size": len(data), "sha256": sha256_hex(data)}
+        write_manifest(out, manifest, token)
+        for tmp, path in moves:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in moves:
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def new_manifest(
+    scenarios: list[Scenario], identity: dict, kept: Kept, outputs: tuple[str, ...], **run: object
+) -> dict:
+    """The manifest of a batch about to run: what is run, and what the folder holds."""
+    return {
+        "program": PROGRAM,
+        "format": FORMAT,
+        "identity": identity,
+        **run,
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "versions": package_versions(),
+        "python": sys.version.split()[0],
+        "pairing": PAIRING,
+        "tables": list(TABLES),
+        "scenario_files": {sc.name: dict(sc.files) for sc in scenarios},
+        "scenario_chains": {sc.name: sc.chain() for sc in scenarios},
+        "scenario_titles": {sc.name: {"en": sc.title, "zh": sc.title_zh} for sc in scenarios},
+        "horizons": {sc.name: sc.horizon for sc in scenarios},
+        "thresholds": {sc.name: dict(sc.thresholds) for sc in scenarios},
+        "status": "running",
+        "failures": [],
+        "parts": dict(kept.parts),
+        "outputs": sorted({*kept.outputs, *outputs}),
+        "temp_token": new_token(),
+    }
 
 
 def run_batch(
@@ -314,42 +503,45 @@ def run_batch(
     workers: int = 1,
     executor: Executor | None = None,
     runner: Runner = compute_chunk,
+    outputs: tuple[str, ...] = (),
 ) -> BatchResult:
     """Run every scenario for ``reps`` replications into ``out``; resume where parts exist.
 
     Chunks run on ``executor`` (e.g. a Dask client's) with ``workers`` of them busy at
     once, or without one on ``workers`` local processes. ``runner`` computes a chunk's
-    tables (it must be importable by the workers). ``progress``: None shows the bar on
-    a terminal only.
+    tables (it must be importable by the workers). ``outputs`` are the names of
+    ``sim.results.OUTPUTS`` the caller will write into ``out`` afterwards (recorded now).
+    ``progress``: None shows the bar on a terminal only.
     """
     check_names(scenarios)
+    if not 1 <= reps <= MAX_REPS:
+        raise InputError(f"replications must be in [1, {MAX_REPS}], got {reps}")
     identity = batch_identity(scenarios, reps, seed)
-    prepare_output(out, identity, overwrite)
     chunks = plan_chunks(scenarios, reps)
-    todo = [ch for ch in chunks if not chunk_done(out, ch)]
+    kept = prepare_output(out, identity, chunks, outputs, overwrite)
+    todo = [ch for ch in chunks if any(f"{t}/{ch.part}" not in kept.verified for t in TABLES)]
     result = BatchResult(out=out, chunks_reused=len(chunks) - len(todo))
-    pool = executor or local_executor(workers)
-    manifest = {
-        "identity": identity,
-        "command": command,
-        "started": datetime.now(UTC).isoformat(timespec="seconds"),
-        "versions": package_versions(),
-        "python": sys.version.split()[0],
-        "executor": {"kind": type(pool).__name__, "workers": workers},
-        "pairing": PAIRING,
-        "tables": list(TABLES),
-        "scenario_files": {sc.name: dict(sc.files) for sc in scenarios},
-        "scenario_titles": {sc.name: {"en": sc.title, "zh": sc.title_zh} for sc in scenarios},
-        "horizons": {sc.name: sc.horizon for sc in scenarios},
-        "thresholds": {sc.name: dict(sc.thresholds) for sc in scenarios},
-        "chunks_total": len(chunks),
-        "chunks_done": result.chunks_reused,
-        "status": "running",
-    }
-    write_manifest(out, manifest)
+    manifest = new_manifest(
+        scenarios,
+        identity,
+        kept,
+        outputs,
+        command=command,
+        executor={"kind": "dask" if executor else "local", "workers": workers},
+        chunks_total=len(chunks),
+        chunks_done=result.chunks_reused,
+    )
+    token = manifest["temp_token"]
+    out.mkdir(parents=True, exist_ok=True)
+    write_manifest(out, manifest, token)
     for sub in TABLES:
-        (out / sub).mkdir(parents=True, exist_ok=True)
-    t0 = last_write = time.perf_counter()
+        (out / sub).mkdir(exist_ok=True)
+    if kept.damaged:
+        print(
+            f"warning: {len(kept.damaged)} damaged part(s) will be rerun; the first: "
+            f"{kept.damaged[0]}",
+            file=sys.stderr,
+        )
     reused = sum(len(ch.replications) for ch in chunks) - sum(len(ch.replications) for ch in todo)
     bar = tqdm(
         total=reps * len(scenarios),
@@ -359,36 +551,48 @@ def run_batch(
         disable=None if progress is None else not progress,
         file=sys.stderr,
     )
-    status = "interrupted"  # unless the loop ends: Ctrl-C, a dead worker process, a full disk
-    try:
-        for ch, outcome in run_chunks(pool, todo, seed, runner, IN_FLIGHT_PER_WORKER * workers):
-            if isinstance(outcome, BaseException):
-                record = failure_record(ch, seed, outcome)
-                result.failures.append(record)
-                bar.write(failure_message(record), file=sys.stderr)
-            else:
-                for name, data in outcome.items():
-                    atomic_write_bytes(out / name / ch.part, data)
-                result.chunks_run += 1
-            bar.update(len(ch.replications))
-            if time.perf_counter() - last_write >= MANIFEST_EVERY:
-                manifest["chunks_done"] = result.chunks_reused + result.chunks_run
-                write_manifest(out, manifest)
-                last_write = time.perf_counter()
-        status = "complete" if result.complete else "incomplete"
-    finally:
-        bar.close()
-        if executor is None:
-            pool.shutdown(wait=status != "interrupted", cancel_futures=True)
-        manifest.update(
-            status=status,
-            finished=datetime.now(UTC).isoformat(timespec="seconds"),
-            seconds=round(time.perf_counter() - t0, 2),
-            chunks_done=result.chunks_reused + result.chunks_run,
-            failures=result.failures,
-        )
-        write_manifest(out, manifest)
+    status = "interrupted"  # unless the loop ends: a signal, a dead worker process, a full disk
+    with StopSignals():
+        pool = executor or local_executor(workers)
+        try:
+            for finished in run_chunks(pool, todo, seed, runner, IN_FLIGHT_PER_WORKER * workers):
+                with signals_deferred():
+                    record_round(out, manifest, finished, result, bar, seed)
+            status = "complete" if result.complete else "incomplete"
+        finally:
+            with signals_deferred():
+                bar.close()
+                if executor is None:
+                    stop_pool(pool, at_once=status == "interrupted")
+                manifest.update(
+                    status=status,
+                    finished=datetime.now(UTC).isoformat(timespec="seconds"),
+                    chunks_done=result.chunks_reused + result.chunks_run,
+                    failures=result.failures,
+                )
+                write_manifest(out, manifest, token)
     return result
+
+
+def record_round(
+    out: Path,
+    manifest: dict,
+    finished: list[tuple[Chunk, Outcome]],
+    result: BatchResult,
+    bar: tqdm,
+    seed: int,
+) -> None:
+    """Store the chunks that finished together and report those that failed."""
+    done = [(ch, parts) for ch, parts in finished if not isinstance(parts, BaseException)]
+    for ch, outcome in finished:
+        if isinstance(outcome, BaseException):
+            record = failure_record(ch, seed, outcome)
+            result.failures.append(record)
+            bar.write(failure_message(record), file=sys.stderr)
+    result.chunks_run += len(done)
+    manifest.update(chunks_done=result.chunks_reused + result.chunks_run, failures=result.failures)
+    store(out, manifest, done, manifest["temp_token"])
+    bar.update(sum(len(ch.replications) for ch, _ in finished))
 
 
 def failure_record(ch: Chunk, seed: int, err: BaseException) -> dict:
@@ -405,7 +609,7 @@ def failure_record(ch: Chunk, seed: int, err: BaseException) -> dict:
 def failure_message(record: dict) -> str:
     """One line naming the failed chunk: scenario, replications, seed and error."""
     first, last = record["replications"]
-    return (
+    return printable(
         f"chunk failed: scenario {record['scenario']}, replications {first}-{last}, "
         f"seed {record['seed']}: {record['error']}"
     )

@@ -1,9 +1,10 @@
 """The command line: ``python run.py [COMMAND] ...``.
 
-With no command it runs every bundled scenario (the main job). Every command that
-runs the model takes ``--reps``, ``--seed``, ``--out`` and ``--workers`` or
-``--scheduler``. Bad input ends with one line on stderr and exit code 2; an incomplete
-batch with exit code 3.
+With no command it runs every bundled scenario (the main job). ``run`` takes
+``--reps``, ``--seed``, ``--out`` and ``--workers`` or ``--scheduler``; ``inspect`` and
+``explore`` run one replication on the agent model in this process. Bad input ends with
+one line on stderr and exit code 2; an incomplete batch with exit code 3; SIGINT with
+130 and SIGTERM with 143 (finished chunks are kept).
 """
 
 from __future__ import annotations
@@ -16,18 +17,35 @@ from concurrent.futures import BrokenExecutor
 from functools import partial
 from pathlib import Path
 
-import pandas as pd
-
-from sim.abm.cli import add_commands as add_abm_commands
-from sim.abm.cli import run_command as run_abm_command
-from sim.batch import BatchConflict, ClusterError, dask_executor, run_batch
+from sim.abm.cli import COMMANDS as ABM_COMMANDS
+from sim.batch import MAX_REPS, dask_executor, run_batch
+from sim.commands import (
+    EXIT_BAD_INPUT,
+    EXIT_INCOMPLETE,
+    RESUME,
+    Command,
+    InputError,
+    Parser,
+    dispatch,
+    error,
+    printable,
+    register,
+)
 from sim.measures import registry
 from sim.parameters import table
-from sim.report import ReportError, write_report
-from sim.report.cli import add_commands as add_report_commands
-from sim.report.cli import run_command as run_report_command
-from sim.results import read_timeseries
-from sim.scenario import Scenario, ScenarioError, load
+from sim.report import write_report
+from sim.report.cli import COMMANDS as REPORT_COMMANDS
+from sim.report.compare import reference
+from sim.results import (
+    BOTTOM_LINES_CSV,
+    HEADLINE_CSV,
+    OUTPUTS,
+    REPORT,
+    atomic_write_bytes,
+    read_manifest,
+    read_table,
+)
+from sim.scenario import BUNDLED, Scenario, ScenarioError, load
 from sim.summary import (
     DEADLINE_MONTH,
     bottom_line_table,
@@ -36,23 +54,9 @@ from sim.summary import (
     headline_table,
 )
 
-BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
 DEFAULT_REPS = 200
 DEFAULT_SEED = 1
 DEFAULT_OUT = Path("results/default")
-EXIT_BAD_INPUT = 2
-EXIT_INCOMPLETE = 3
-
-
-class InputError(Exception):
-    """A problem with what the user asked for; the message is one line."""
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse with one-line errors."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def positive_int(text: str) -> int:
@@ -62,6 +66,18 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def replications(text: str) -> int:
+    """``--reps``: at most MAX_REPS per scenario. The batch streams its chunks in constant
+    memory, but the table and the report at the end read the results back."""
+    value = positive_int(text)
+    if value > MAX_REPS:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_REPS} replications per scenario, got {text}: the table and the "
+            "report read every replication back into memory"
+        )
     return value
 
 
@@ -75,13 +91,19 @@ def seed_int(text: str) -> int:
     return value
 
 
-def add_run_options(p: argparse.ArgumentParser) -> None:
-    """The options every model-running command shares."""
+def run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "scenarios",
+        nargs="*",
+        type=Path,
+        metavar="SCENARIO.toml",
+        help=f"scenario files (default: every file in {BUNDLED.name}/)",
+    )
     p.add_argument(
         "--reps",
-        type=positive_int,
+        type=replications,
         default=DEFAULT_REPS,
-        help=f"replications per scenario (default {DEFAULT_REPS})",
+        help=f"replications per scenario, at most {MAX_REPS} (default {DEFAULT_REPS})",
     )
     p.add_argument(
         "--seed",
@@ -93,7 +115,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         default=DEFAULT_OUT,
-        help=f"results directory (default {DEFAULT_OUT}); rerunning the same batch resumes it",
+        help=f"results folder (default {DEFAULT_OUT}): empty or one of this program's; "
+        "rerunning the same batch resumes it",
     )
     where = p.add_mutually_exclusive_group()
     where.add_argument(
@@ -107,63 +130,21 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         metavar="tcp://HOST:PORT",
         help="run the chunks on this Dask cluster instead (needs the 'cluster' extra)",
     )
-
-
-def build_parser() -> Parser:
-    parser = Parser(
-        prog="run.py",
-        description="Simulator of state-owned enterprise reform outcomes. "
-        "With no command: run every bundled scenario and print the summary table.",
-        epilog="Exit codes: 0 done, 2 bad input, 3 batch incomplete (some chunks failed).",
+    p.add_argument(
+        "--baseline",
+        metavar="NAME",
+        help="the scenario the report compares with (default: 'baseline' if in the batch, "
+        "otherwise none: levels only)",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-
-    run = sub.add_parser(
-        "run",
-        help="run scenarios and print the summary table",
-        description="Run scenario files in batch, write Parquet results under --out "
-        "and print median and 90% interval of the headline measures.",
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a different batch in --out (deletes only the files its manifest records)",
     )
-    run.add_argument(
-        "scenarios",
-        nargs="*",
-        type=Path,
-        metavar="SCENARIO.toml",
-        help=f"scenario files (default: every file in {BUNDLED.name}/)",
-    )
-    add_run_options(run)
-    run.add_argument(
-        "--overwrite", action="store_true", help="replace a different batch already in --out"
-    )
-    run.add_argument("--quiet", action="store_true", help="no progress bar and no table")
-    run.add_argument(
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    p.add_argument(
         "--no-report", action="store_true", help="do not write OUT/report.html at the end"
     )
-
-    val = sub.add_parser(
-        "validate",
-        help="check scenario files",
-        description="Check scenario files; print one line per file.",
-    )
-    val.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO.toml")
-
-    sub.add_parser(
-        "measures",
-        help="list every measure with unit and Chinese and English names",
-        description="List the measures registry.",
-    )
-
-    par = sub.add_parser(
-        "parameters",
-        help="list every parameter with unit, range and source",
-        description="List the parameter table (levers, uncertainties, constants).",
-    )
-    par.add_argument(
-        "--markdown", action="store_true", help="print as Markdown (docs/parameters.md)"
-    )
-    add_report_commands(sub)
-    add_abm_commands(sub)
-    return parser
 
 
 def bundled_scenarios() -> list[Path]:
@@ -175,11 +156,12 @@ def load_all(paths: Sequence[Path]) -> list[Scenario]:
     return [load(p) for p in paths]
 
 
-def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     scenarios = load_all(args.scenarios or bundled_scenarios())
     if not scenarios:
         raise InputError(f"no scenario files given and none found in {BUNDLED}")
-    command = "python run.py " + shlex.join(argv)
+    base = reference([sc.name for sc in scenarios], args.baseline)
+    outputs = tuple(name for name in OUTPUTS if name != REPORT or not args.no_report)
     batch = partial(
         run_batch,
         scenarios,
@@ -187,26 +169,23 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         args.seed,
         args.out,
         overwrite=args.overwrite,
-        command=command.strip(),
+        command=args.command_line,
         progress=False if args.quiet else None,
+        outputs=outputs,
     )
-    if args.scheduler:
-        with dask_executor(args.scheduler) as (executor, slots):
-            result = batch(executor=executor, workers=slots)
-    else:
-        result = batch(workers=args.workers)
-    if result.chunks_run + result.chunks_reused:  # the table needs at least one part
-        months = [DEADLINE_MONTH, *(sc.horizon for sc in scenarios)]
-        ts = read_timeseries(args.out, months=months)
-        table_ = headline_table(ts)
-        table_.to_csv(args.out / "summary_table.csv", index=False)
-        lines = bottom_line_table(pd.read_parquet(args.out / "summary"), scenarios)
-        lines.to_csv(args.out / "bottom_lines.csv", index=False)
-        if not args.quiet:
-            print(format_table(table_, int(ts["month"].max())))
-            print(format_bottom_lines(lines))
+    try:
+        if args.scheduler:
+            with dask_executor(args.scheduler) as (executor, slots):
+                result = batch(executor=executor, workers=slots)
+        else:
+            result = batch(workers=args.workers)
+    except BrokenExecutor as err:
+        error(f"a worker process died ({err}); {RESUME}")
+        return EXIT_INCOMPLETE
+    if result.chunks_run + result.chunks_reused:  # the table needs at least one chunk
+        write_tables(args, scenarios)
         if not args.no_report:
-            print(f"report: {write_report(args.out)}")
+            print(f"report: {write_report(args.out, base)}")
     print(f"results: {args.out} ({result.chunks_run} chunks run, {result.chunks_reused} reused)")
     if not result.complete:
         print(
@@ -218,19 +197,38 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
+def write_tables(args: argparse.Namespace, scenarios: list[Scenario]) -> None:
+    """Write (and unless --quiet print) the headline table and the bottom lines."""
+    manifest = read_manifest(args.out)
+    months = [DEADLINE_MONTH, *(sc.horizon for sc in scenarios)]
+    ts = read_table(args.out, manifest, "timeseries", months=months)
+    headline = headline_table(ts)
+    lines = bottom_line_table(read_table(args.out, manifest, "summary"), scenarios)
+    for name, frame in ((HEADLINE_CSV, headline), (BOTTOM_LINES_CSV, lines)):
+        data = frame.to_csv(index=False).encode("utf-8")
+        atomic_write_bytes(args.out / name, data, manifest["temp_token"])
+    if not args.quiet:
+        print(format_table(headline, int(ts["month"].max())))
+        print(format_bottom_lines(lines))
+
+
+def validate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenarios", nargs="+", type=Path, metavar="SCENARIO.toml")
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     worst = 0
     for path in args.scenarios:
         try:
             sc = load(path)
-            print(f"{path}: ok ({sc.title})")
+            print(printable(f"{path}: ok ({sc.title})"))
         except ScenarioError as err:
             print(str(err), file=sys.stderr)
             worst = EXIT_BAD_INPUT
     return worst
 
 
-def cmd_measures() -> int:
+def cmd_measures(args: argparse.Namespace) -> int:
     reg = registry()
     width = max(len(n) for n in reg) + 2
     for m in reg.values():
@@ -238,7 +236,12 @@ def cmd_measures() -> int:
     return 0
 
 
-def cmd_parameters(markdown: bool) -> int:
+def parameters_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--markdown", action="store_true", help="print as Markdown (docs/parameters.md)")
+
+
+def cmd_parameters(args: argparse.Namespace) -> int:
+    markdown = args.markdown
     for kind, entries in table().items():
         if markdown:
             print(
@@ -261,40 +264,59 @@ def cmd_parameters(markdown: bool) -> int:
     return 0
 
 
+COMMANDS = (
+    Command(
+        "run",
+        "run scenarios and print the summary table",
+        "Run scenario files in batch, write Parquet results under --out and print median "
+        "and 90% interval of the headline measures.",
+        run_arguments,
+        cmd_run,
+        interrupted=RESUME,
+    ),
+    Command(
+        "validate",
+        "check scenario files",
+        "Check scenario files; print one line per file.",
+        validate_arguments,
+        cmd_validate,
+    ),
+    Command(
+        "measures",
+        "list every measure with unit and Chinese and English names",
+        "List the measures registry.",
+        lambda p: None,
+        cmd_measures,
+    ),
+    Command(
+        "parameters",
+        "list every parameter with unit, range and source",
+        "List the parameter table (levers, uncertainties, constants).",
+        parameters_arguments,
+        cmd_parameters,
+    ),
+)
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="run.py",
+        description="Simulator of state-owned enterprise reform outcomes. "
+        "With no command: run every bundled scenario and print the summary table.",
+        epilog="Exit codes: 0 done, 2 bad input, 3 batch incomplete (some chunks failed), "
+        "130 stopped by SIGINT (Ctrl-C), 143 by SIGTERM.",
+    )
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=Parser, required=True
+    )
+    register(sub, (*COMMANDS, *REPORT_COMMANDS, *ABM_COMMANDS))
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["run", *argv]  # no command: the main job, with any run options given
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "run":
-            return cmd_run(args, argv)
-        if (code := run_report_command(args)) is not None:
-            return code
-        if (code := run_abm_command(args)) is not None:
-            return code
-        if args.command == "validate":
-            return cmd_validate(args)
-        if args.command == "measures":
-            return cmd_measures()
-        return cmd_parameters(args.markdown)
-    except (ScenarioError, BatchConflict, ClusterError, InputError, ReportError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except BrokenExecutor as err:
-        print(
-            f"error: a worker process died ({err}); finished chunks are kept; rerun the same "
-            "command to resume",
-            file=sys.stderr,
-        )
-        return EXIT_INCOMPLETE
-    except BrokenPipeError:  # output piped into head and the like
-        sys.stderr.close()
-        return 0
-    except KeyboardInterrupt:
-        print(
-            "interrupted: finished chunks are kept; rerun the same command to resume",
-            file=sys.stderr,
-        )
-        return 130
+    args = build_parser().parse_args(argv)
+    args.command_line = "python run.py " + shlex.join(argv)
+    return dispatch(args)

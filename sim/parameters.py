@@ -48,17 +48,19 @@ class Parameter:
         return f"a{'n integer' if self.type == 'int' else ' number'} in [{lo}, {hi}] ({self.unit})"
 
     def check(self, value: Any) -> str | None:
-        """Return why ``value`` is not allowed, or None when it is."""
+        """Return why ``value`` is not allowed, or None when it is (any value, any size)."""
         if self.type == "bool":
             return None if isinstance(value, bool) else f"must be {self.allowed()}"
         if self.type == "choice":
             return None if value in self.choices else f"must be {self.allowed()}"
         numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not numeric or (self.type == "int" and not float(value).is_integer()):
-            return f"must be {self.allowed()}, got {value!r}"
+        if not numeric or (
+            self.type == "int" and isinstance(value, float) and not value.is_integer()
+        ):
+            return f"must be {self.allowed()}, got {shown(value)}"
         lo, hi = self.range
-        if not lo <= value <= hi:
-            return f"{value!r} is out of range: must be {self.allowed()}"
+        if not lo <= value <= hi:  # exact for integers of any size, False for NaN
+            return f"{shown(value)} is out of range: must be {self.allowed()}"
         return None
 
     def default_text(self) -> str:
@@ -67,6 +69,12 @@ class Parameter:
             return str(self.value).lower() if self.type == "bool" else str(self.value)
         args = ", ".join(f"{k}={v}" for k, v in self.distribution.items() if k != "distribution")
         return f"{self.distribution['distribution']}({args})"
+
+
+def shown(value: Any, width: int = 40) -> str:
+    """``repr(value)``, shortened to about ``width`` characters for a one-line message."""
+    text = repr(value)
+    return text if len(text) <= width else f"{text[: width - 5]}...{text[-2:]}"
 
 
 def _parse(kind: str, name: str, raw: dict[str, Any]) -> Parameter:

@@ -23,9 +23,10 @@ import pytest
 
 from sim import engine, measures, schedule
 from sim.abm import SOEReformModel, simulate
-from sim.abm.cli import add_commands, main, run_command
+from sim.abm.cli import COMMANDS, cmd_explore, main
 from sim.abm.inspection import run_inspection, tables
 from sim.codes import DEADLINE_MONTH
+from sim.commands import register
 from sim.population import N_FIRMS
 from sim.scenario import derive
 from sim.state import Companies, Departments, Firms, Investors, Ledgers, Projects, State, fields_of
@@ -223,10 +224,10 @@ def test_commands_plug_into_a_parser():
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("measures")
-    add_commands(sub)
+    register(sub, COMMANDS)
     args = parser.parse_args(["explore", "x.toml"])
     assert (args.port, args.scenario) == (8765, Path("x.toml"))
-    assert run_command(parser.parse_args(["measures"])) is None
+    assert args.handler is cmd_explore
 
 
 # --- the interactive page ----------------------------------------------------------------------------

@@ -107,7 +107,7 @@ def test_reference_is_whole_and_records_chunks_code_and_pairing(reference):
     assert manifest["status"] == "complete"
     assert manifest["chunks_total"] == manifest["chunks_done"] == CHUNKS
     assert manifest["identity"]["chunk_size"] == CHUNK_SIZE
-    assert manifest["identity"]["code_version"] == batch.CODE_VERSION
+    assert manifest["identity"]["code_version"] == batch.loaded_code_version()
     assert manifest["pairing"]["method"] == "common random numbers"
     assert "replication i of every scenario" in manifest["pairing"]["meaning"]
 
@@ -297,13 +297,16 @@ def test_common_random_numbers_shrink_the_error_of_scenario_differences(
         assert se_paired < 0.6 * se_independent, (measure, se_paired, se_independent)
 
 
-def test_resume_reuses_every_chunk_shows_them_done_and_ignores_temporaries(
+def test_resume_reuses_every_chunk_shows_them_done_and_removes_only_its_temporaries(
     reference, scenarios, tmp_path, capsys
 ):
     out = tmp_path / "copy"
     shutil.copytree(reference, out)
-    leftover = out / "timeseries" / ".city_plan__00001.parquet.k1ll3d.tmp"
+    token = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["temp_token"]
+    leftover = out / "timeseries" / f".city_plan__00001.parquet.{token}.tmp"  # of a killed run
     leftover.write_bytes(b"half a part")
+    foreign = out / "timeseries" / ".city_plan__00001.parquet.k1ll3d.tmp"  # not the program's
+    foreign.write_bytes(b"a user's file")
     n = len(pd.read_parquet(out / "timeseries"))
     glob = (out / "timeseries" / "*.parquet").as_posix()
     assert duckdb.sql(f"select count(*) from read_parquet('{glob}')").fetchall() == [(n,)]
@@ -312,7 +315,7 @@ def test_resume_reuses_every_chunk_shows_them_done_and_ignores_temporaries(
     result = run_batch(scenarios, REPS, SEED, out, progress=True)
     assert (result.chunks_run, result.chunks_reused) == (0, CHUNKS)
     assert f"{2 * REPS}/{2 * REPS}" in capsys.readouterr().err
-    assert not leftover.exists()
+    assert not leftover.exists() and foreign.read_bytes() == b"a user's file"
     assert_same_results(reference, out)
 
 
@@ -321,7 +324,7 @@ def test_a_changed_scenario_or_code_version_is_refused(reference, scenarios, mon
     changed = [derive(scenarios[0], "city_plan", levers={"plans_per_month": 30.0}), scenarios[1]]
     with pytest.raises(BatchConflict, match=r"changed: scenarios\)"):
         run_batch(changed, REPS, SEED, reference)
-    monkeypatch.setattr(batch, "CODE_VERSION", "0" * 16)
+    monkeypatch.setattr(batch, "loaded_code_version", lambda: "0" * 16)
     with pytest.raises(BatchConflict, match=r"changed: code_version\)"):
         run_batch(scenarios, REPS, SEED, reference)
     assert (reference / "manifest.json").read_bytes() == before
@@ -341,10 +344,10 @@ def test_at_most_two_chunks_per_worker_are_in_flight(scenarios):
 
     pool, finished, peak = Counting(), 0, 0
     chunks = plan_chunks(scenarios * 3, REPS)
-    for _, parts in run_chunks(pool, chunks, SEED, tiny_tables, window=4):
-        assert isinstance(parts, dict)
+    for done in run_chunks(pool, chunks, SEED, tiny_tables, window=4):
+        assert all(isinstance(parts, dict) for _, parts in done)
         peak = max(peak, pool.submitted - finished)
-        finished += 1
+        finished += len(done)
     assert finished == len(chunks) == 3 * CHUNKS and peak == 4
 
 

@@ -154,3 +154,60 @@ def test_run_prints_bottom_lines_from_the_summary_and_writes_the_report(batch):
     assert (
         met["probability"] == summary.loc[summary["scenario"] == "city_plan", "deadline_met"].mean()
     )
+
+
+def test_every_command_is_registered_with_its_handler():
+    from sim.abm import cli as abm_cli
+    from sim.cli import build_parser
+    from sim.report import cli as report_cli
+
+    parser = build_parser()
+    commands = {
+        "run": ["run"],
+        "validate": ["validate", "x.toml"],
+        "measures": ["measures"],
+        "parameters": ["parameters"],
+        "report": ["report", "OUT"],
+        "compare": ["compare", "OUT"],
+        "inspect": ["inspect", "x.toml"],
+        "explore": ["explore", "x.toml"],
+    }
+    handlers = {name: parser.parse_args(argv).handler for name, argv in commands.items()}
+    assert handlers["report"] is report_cli.cmd_report
+    assert handlers["explore"] is abm_cli.cmd_explore
+    assert len(set(handlers.values())) == len(commands)
+    assert not hasattr(report_cli, "run_command") and not hasattr(abm_cli, "run_command")
+
+
+NO_WORK_AT_IMPORT = """
+import os, sys
+calls = []
+os.umask = lambda *a: calls.append("umask")
+import sim.results, sim.scenario
+sim.results.code_version = lambda: calls.append("code_version")
+sim.scenario.load = lambda *a: calls.append("load")
+import sim.batch, sim.cli, sim.abm.viz
+assert not calls, calls
+sim.batch.loaded_code_version()
+assert calls == ["code_version"], calls
+"""
+
+
+def test_importing_does_no_work():
+    proc = subprocess.run(
+        [sys.executable, "-c", NO_WORK_AT_IMPORT], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_worker_refuses_a_chunk_of_another_code_version():
+    from sim.batch import compute_chunk, encode_chunk
+
+    with pytest.raises(RuntimeError, match="restart the workers with the same project"):
+        encode_chunk(compute_chunk, scenario("baseline"), 1, range(1), "0" * 16)
+
+
+def test_inspect_and_explore_run_one_replication_without_workers():
+    for command in ("inspect", "explore"):
+        text = cli(command, "--help").stdout
+        assert "--workers" not in text and "one replication" in " ".join(text.split())

@@ -21,7 +21,7 @@ from scipy.stats import t as student_t
 from sim.batch import run_batch
 from sim.cli import build_parser, main
 from sim.measures import headline, registry
-from sim.report.cli import run_command
+from sim.report.cli import cmd_compare, cmd_report
 from sim.report.compare import (
     GOOD_DIRECTION,
     ReportError,
@@ -30,9 +30,10 @@ from sim.report.compare import (
     interval,
     load_results,
 )
-from sim.report.html import TEXT, scenario_thresholds, write_report
+from sim.report.html import TEXT, render, scenario_thresholds, write_report
 from sim.scenario import derive, load
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, SCENARIOS, SEED
+from tests.folders import assert_one_line_error, cli, short_scenarios
 
 REPS = 40
 HORIZON = 24
@@ -121,7 +122,7 @@ def test_bad_input_is_one_line_naming_what_is_allowed(batch: Path, tmp_path: Pat
     with pytest.raises(ReportError, match="no such results directory") as err:
         write_report(tmp_path / "missing")
     assert isinstance(err.value, ValueError) and "\n" not in str(err.value)
-    with pytest.raises(ReportError, match="timeseries: no Parquet parts"):
+    with pytest.raises(ReportError, match="manifest.json: missing"):
         load_results(tmp_path)
     with pytest.raises(ReportError, match="allowed: baseline, city_plan, fast_closures"):
         load_results(batch, baseline="city")
@@ -136,7 +137,8 @@ def test_cli_commands(batch: Path, tmp_path: Path, capsys: pytest.CaptureFixture
     target = tmp_path / "sub" / "r.html"
     assert main(["report", str(batch), "--lang", "zh", "--output", str(target)]) == 0
     assert capsys.readouterr().out.strip() == str(target) and target.is_file()
-    assert run_command(build_parser().parse_args(["measures"])) is None
+    assert build_parser().parse_args(["report", str(batch)]).handler is cmd_report
+    assert build_parser().parse_args(["compare", str(batch)]).handler is cmd_compare
     assert main(["compare", str(tmp_path / "nowhere")]) == 2
     assert "nowhere" in capsys.readouterr().err
 
@@ -191,3 +193,42 @@ def test_report_renders_offline_in_chromium(batch: Path, tmp_path: Path, lang: s
     assert TEXT[lang]["headline"] in body
     assert getattr(registry()["state_equity"], lang) in body
     assert html_lang == ("zh-CN" if lang == "zh" else "en")
+
+
+# --- the reference scenario: --baseline NAME, default "baseline" when in the batch ------------
+def test_a_one_scenario_batch_exits_0_with_a_report(tmp_path: Path, capsys) -> None:
+    files = short_scenarios(tmp_path / "scenarios", ("city_plan",))
+    out = tmp_path / "out"
+    code, stdout, err = cli(capsys, "run", *files, "--reps", "2", "--out", str(out), "--quiet")
+    assert code == 0, err
+    assert f"report: {out / 'report.html'}" in stdout and (out / "report.html").is_file()
+    assert TEXT["en"]["headline_levels"].split(":")[0] in (out / "report.html").read_text("utf-8")
+
+
+def test_without_baseline_the_report_and_compare_show_levels_unless_one_is_chosen(
+    tmp_path: Path, capsys
+) -> None:
+    files = short_scenarios(tmp_path / "scenarios", ("city_plan", "fast_closures"))
+    out = tmp_path / "out"
+    code, _, err = cli(capsys, "run", *files, "--reps", "3", "--out", str(out), "--no-report")
+    assert code == 0, err
+    code, levels, _ = cli(capsys, "compare", str(out))
+    assert code == 0 and "levels only" in levels and "Δ vs baseline" not in levels
+    code, paired, _ = cli(capsys, "compare", str(out), "--baseline", "city_plan")
+    assert code == 0 and "Baseline: city_plan." in paired and "Δ vs baseline" in paired
+    results = load_results(out)
+    assert results.baseline is None and results.scenarios == ["city_plan", "fast_closures"]
+    assert comparison_table(results)["diff_mean"].isna().all()
+    page = render(results)
+    assert TEXT["en"]["diff"] not in page and TEXT["en"]["headline_levels"] in page
+
+
+def test_a_chosen_baseline_outside_the_batch_is_one_line(batch: Path, tmp_path: Path, capsys):
+    files = short_scenarios(tmp_path / "scenarios", ("city_plan",))
+    out = tmp_path / "out"
+    code, _, err = cli(capsys, "run", *files, "--reps", "2", "--out", str(out), "--baseline", "x")
+    assert_one_line_error(code, err, "--baseline 'x'", "allowed: city_plan")
+    assert not out.exists()
+    for command in ("report", "compare"):
+        code, _, err = cli(capsys, command, str(batch), "--baseline", "x")
+        assert_one_line_error(code, err, "--baseline 'x'", "allowed: baseline, city_plan")

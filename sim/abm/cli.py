@@ -1,8 +1,8 @@
 """The agent model's commands: ``inspect`` (one replication, agent by agent) and ``explore``
 (the interactive SolaraViz page on 127.0.0.1).
 
-``sim/cli.py`` registers them with :func:`add_commands` and dispatches with
-:func:`run_command`; ``python -m sim.abm.cli`` runs them on their own.
+Both run one replication in this process (no ``--workers``). ``sim/cli.py`` registers
+them from ``COMMANDS``; ``python -m sim.abm.cli`` runs them on their own.
 """
 
 from __future__ import annotations
@@ -10,17 +10,20 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import socket
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.scenario import ScenarioError, load
+from sim.commands import Command, InputError, Parser, dispatch, register
+from sim.scenario import load
 
 HOST = "127.0.0.1"  # the interactive page is served on the loopback interface only
 DEFAULT_PORT = 8765
 DEFAULT_SEED = 1  # as ``run.py run``
 DEFAULT_OUT = Path("results/inspect")
-EXIT_BAD_INPUT = 2
+INSPECT_MANIFEST = "inspect.json"
 VIZ_MODULES = ("solara", "matplotlib", "networkx", "ipyvuetify")
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,17 +58,8 @@ def port_number(text: str) -> int:
     return value
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``inspect`` and ``explore`` on ``run.py``'s subcommands."""
+def inspect_arguments(ins: argparse.ArgumentParser) -> None:
     seed = _int_at_least(0, "a non-negative integer")
-    ins = subparsers.add_parser(
-        "inspect",
-        help="run one replication on the Mesa agent model and write agent-level tables",
-        description="Run one replication of a scenario on the Mesa agent model and write, "
-        "under --out, the measures (timeseries), every enterprise month by month (agents) "
-        "and the events log (deals, transfers, mergers, closures, hand-overs), each as "
-        "Parquet and CSV.",
-    )
     ins.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
     ins.add_argument(
         "--seed",
@@ -83,16 +77,14 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "--reps", type=one_replication, default=1, help="must be 1: inspect runs one replication"
     )
     ins.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})"
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"output folder, empty or one of inspect's (default {DEFAULT_OUT})",
     )
 
-    exp = subparsers.add_parser(
-        "explore",
-        help="interactive view of the Mesa agent model in the browser (needs the viz extra)",
-        description=f"Serve Mesa's SolaraViz page of a scenario on http://{HOST}:PORT: sliders "
-        "for the main levers, live plots of the headline measures and a view of the "
-        "enterprises. Needs the optional extra: pip install -e '.[viz]'.",
-    )
+
+def explore_arguments(exp: argparse.ArgumentParser) -> None:
     exp.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
     exp.add_argument(
         "--port",
@@ -100,13 +92,36 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_PORT,
         help=f"port on {HOST} (default {DEFAULT_PORT})",
     )
-    exp.add_argument("--seed", type=seed, default=3, help="seed shown first (default 3)")
+    exp.add_argument(
+        "--seed",
+        type=_int_at_least(0, "a non-negative integer"),
+        default=3,
+        help="seed shown first (default 3)",
+    )
+
+
+def check_inspect_out(out: Path) -> None:
+    """``--out`` of inspect: absent, empty or written by inspect before (its files are replaced)."""
+    try:
+        info = os.stat(out)
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise InputError(f"--out {out}: cannot be used ({err.strerror})") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise InputError(f"--out {out}: is a file, not a folder; choose another --out")
+    if any(os.scandir(out)) and not (out / INSPECT_MANIFEST).is_file():
+        raise InputError(
+            f"--out {out}: holds files but no {INSPECT_MANIFEST}; inspect writes only into an "
+            "empty folder or one of its own: choose another --out"
+        )
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
     from sim.abm.inspection import run_inspection, write_inspection
 
     scenario = load(args.scenario)
+    check_inspect_out(args.out)
     model = run_inspection(scenario, args.seed, args.replication)
     files = write_inspection(model, args.out)
     agents, events = (
@@ -125,14 +140,13 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 def cmd_explore(args: argparse.Namespace) -> int:
     """Replace this process with ``solara run`` serving ``sim.abm.viz`` on 127.0.0.1."""
     load(args.scenario)  # a bad file fails here, in one line
+    check_port(args.port)
     missing = [m for m in VIZ_MODULES if importlib.util.find_spec(m) is None]
     if missing:
-        print(
-            f"error: explore needs the viz extra (missing: {', '.join(missing)}); "
-            "install it with: pip install -e '.[viz]'",
-            file=sys.stderr,
+        raise InputError(
+            f"explore needs the viz extra (missing: {', '.join(missing)}); "
+            "install it with: pip install -e '.[viz]'"
         )
-        return EXIT_BAD_INPUT
     env = {
         **os.environ,
         "SOE_SIM_SCENARIO": str(args.scenario.resolve()),
@@ -151,22 +165,52 @@ def cmd_explore(args: argparse.Namespace) -> int:
     return 0  # not reached: the server replaces this process
 
 
-def run_command(args: argparse.Namespace) -> int | None:
-    """Run ``inspect`` or ``explore``; None for any other command."""
-    if args.command not in ("inspect", "explore"):
-        return None
-    try:
-        return cmd_inspect(args) if args.command == "inspect" else cmd_explore(args)
-    except ScenarioError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+def check_port(port: int) -> None:
+    """Refuse a port another server already listens on (one line, not the server's traceback)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError as err:
+            raise InputError(
+                f"--port {port}: {HOST}:{port} cannot be served ({err.strerror}); "
+                "choose another --port"
+            ) from None
+
+
+COMMANDS = (
+    Command(
+        "inspect",
+        "run one replication on the Mesa agent model and write agent-level tables",
+        "Run one replication of a scenario on the Mesa agent model, in this process, and "
+        "write, under --out, the measures (timeseries), every enterprise month by month "
+        "(agents) and the events log (deals, transfers, mergers, closures, hand-overs), each "
+        "as Parquet and CSV.",
+        inspect_arguments,
+        cmd_inspect,
+    ),
+    Command(
+        "explore",
+        "interactive view of the Mesa agent model in the browser (needs the viz extra)",
+        f"Serve Mesa's SolaraViz page of a scenario on http://{HOST}:PORT: one replication "
+        "at a time, sliders for the main levers, live plots of the headline measures and a "
+        "view of the enterprises. Needs the optional extra: pip install -e '.[viz]'.",
+        explore_arguments,
+        cmd_explore,
+    ),
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m sim.abm.cli {inspect,explore} ...``."""
-    parser = argparse.ArgumentParser(prog="python -m sim.abm.cli")
-    add_commands(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
-    return run_command(parser.parse_args(argv)) or 0
+    parser = Parser(prog="python -m sim.abm.cli")
+    register(
+        parser.add_subparsers(
+            dest="command", required=True, metavar="COMMAND", parser_class=Parser
+        ),
+        COMMANDS,
+    )
+    return dispatch(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.abm.model import SOEReformModel
+from sim.results import atomic_write_bytes, parquet_bytes
 from sim.scenario import Scenario
 from sim.tables import timeseries_frame
 
@@ -66,16 +67,8 @@ def tables(model: SOEReformModel) -> dict[str, pd.DataFrame]:
 
 
 def write_inspection(model: SOEReformModel, out: Path) -> list[Path]:
-    """Write the three tables as Parquet and CSV, plus ``inspect.json``; return the files."""
-    out.mkdir(parents=True, exist_ok=True)
-    files = []
-    for name, frame in tables(model).items():
-        for path in (out / f"{name}.parquet", out / f"{name}.csv"):
-            if path.suffix == ".parquet":
-                frame.to_parquet(path, index=False)
-            else:
-                frame.to_csv(path, index=False)
-            files.append(path)
+    """Write ``inspect.json`` (first: it marks the folder as inspect's), then the three tables
+    as Parquet and CSV, each atomically (never half-written); return the files."""
     meta = {
         "engine": "mesa",
         "scenario": model.scenario.name,
@@ -85,6 +78,15 @@ def write_inspection(model: SOEReformModel, out: Path) -> list[Path]:
         "months": model.horizon,
         "tables": list(TABLES),
     }
+    out.mkdir(parents=True, exist_ok=True)
     manifest = out / "inspect.json"
-    manifest.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    atomic_write_bytes(manifest, (json.dumps(meta, indent=2) + "\n").encode("utf-8"))
+    files = []
+    for name, frame in tables(model).items():
+        for path, data in (
+            (out / f"{name}.parquet", parquet_bytes(frame)),
+            (out / f"{name}.csv", frame.to_csv(index=False).encode("utf-8")),
+        ):
+            atomic_write_bytes(path, data)
+            files.append(path)
     return [*files, manifest]

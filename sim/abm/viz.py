@@ -2,10 +2,11 @@
 
 ``python run.py explore SCENARIO.toml`` serves this module with ``solara run`` on
 127.0.0.1; the scenario file and seed come in the environment (``SOE_SIM_SCENARIO``,
-``SOE_SIM_SEED``). The sidebar has sliders for the main levers (starting at the
-scenario's values) and a reset that rebuilds the model with them; the page shows the
-enterprises (who holds the state's equity, private stakes, condition), which change as
-the run steps, and live plots of the headline measures.
+``SOE_SIM_SEED``) and the page (:func:`Page`) is built when first served, not at
+import. The sidebar has sliders for the main levers (starting at the scenario's values)
+and a reset that rebuilds the model with them; the page shows the enterprises (who
+holds the state's equity, private stakes, condition), which change as the run steps,
+and live plots of the headline measures.
 
 Needs the optional ``viz`` extra (solara, matplotlib, networkx).
 """
@@ -248,6 +249,10 @@ def make_page(scenario_path: str, seed: int):
     )
 
 
-page = make_page(
-    os.environ.get(ENV_SCENARIO, str(DEFAULT_SCENARIO)), int(os.environ.get(ENV_SEED, "3"))
-)
+@solara.component
+def Page():  # noqa: N802 - the component `solara run` serves
+    """The page of the scenario and seed in the environment, built when first served (never
+    at import)."""
+    path = os.environ.get(ENV_SCENARIO, str(DEFAULT_SCENARIO))
+    seed = int(os.environ.get(ENV_SEED, "3"))
+    return solara.use_memo(lambda: make_page(path, seed), [])

@@ -1,8 +1,7 @@
-"""The ``report`` and ``compare`` commands, for ``sim.cli`` to register.
+"""The ``report`` and ``compare`` commands, which ``sim.cli`` registers from ``COMMANDS``.
 
-``add_commands(subparsers)`` adds both parsers; ``run_command(args)`` runs them and
-returns an exit code (None for any other command). Bad input raises
-:class:`~sim.report.compare.ReportError`, a ValueError with a one-line message.
+Bad input raises :class:`~sim.report.compare.ReportError` (or ``ResultsError`` for a
+folder that cannot be trusted), each a one-line message.
 """
 
 from __future__ import annotations
@@ -10,46 +9,58 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sim.commands import Command
 from sim.report.compare import comparison_table, format_comparison, load_results
 from sim.report.html import LANGS, write_report
 
+BASELINE_HELP = (
+    "the reference scenario for paired differences (default: 'baseline' if in the batch, "
+    "otherwise none: levels only)"
+)
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``report`` and ``compare`` on the ``python run.py`` subparsers."""
-    report = subparsers.add_parser(
+
+def report_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("out", type=Path, metavar="OUT", help="results directory of a batch")
+    p.add_argument("--baseline", metavar="NAME", help=BASELINE_HELP)
+    p.add_argument("--lang", choices=LANGS, default="en", help="labels (default en)")
+    p.add_argument(
+        "--output", type=Path, help="the file to write (default OUT/report.html); not a folder"
+    )
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    print(write_report(args.out, args.baseline, args.lang, args.output))
+    return 0
+
+
+def compare_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("out", type=Path, metavar="OUT", help="results directory of a batch")
+    p.add_argument("--baseline", metavar="NAME", help=BASELINE_HELP)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    results = load_results(args.out, args.baseline)
+    print(format_comparison(results, comparison_table(results)))
+    return 0
+
+
+COMMANDS = (
+    Command(
         "report",
-        help="write the interactive HTML report of a batch",
-        description="Write one self-contained HTML file (works offline) comparing the "
-        "scenarios of the batch in OUT, and print its path.",
-    )
-    report.add_argument("out", type=Path, metavar="OUT", help="results directory of a batch")
-    report.add_argument(
-        "--baseline", default="baseline", help="scenario to compare with (default baseline)"
-    )
-    report.add_argument("--lang", choices=LANGS, default="en", help="labels (default en)")
-    report.add_argument(
-        "--output", type=Path, help="where to write the report (default OUT/report.html)"
-    )
-    compare = subparsers.add_parser(
+        "write the interactive HTML report of a batch",
+        "Write one self-contained HTML file (works offline) comparing the scenarios of the "
+        "batch in OUT, and print its path. Only the parts the manifest records are read, "
+        "each checked against its size and checksum.",
+        report_arguments,
+        cmd_report,
+    ),
+    Command(
         "compare",
-        help="print the headline table with paired differences from the baseline",
-        description="Print, for each headline measure, each scenario's median and 90%% "
-        "interval at end-2023 and at the horizon, the mean paired difference from the "
-        "baseline with its 95%% confidence interval and the probability of doing better.",
-    )
-    compare.add_argument("out", type=Path, metavar="OUT", help="results directory of a batch")
-    compare.add_argument(
-        "--baseline", default="baseline", help="scenario to compare with (default baseline)"
-    )
-
-
-def run_command(args: argparse.Namespace) -> int | None:
-    """Run ``report`` or ``compare``; None if ``args.command`` is another command."""
-    if args.command == "report":
-        print(write_report(args.out, args.baseline, args.lang, args.output))
-        return 0
-    if args.command == "compare":
-        results = load_results(args.out, args.baseline)
-        print(format_comparison(results, comparison_table(results)))
-        return 0
-    return None
+        "print the headline table with paired differences from the reference scenario",
+        "Print, for each headline measure, each scenario's median and 90% interval at "
+        "end-2023 and at the horizon and, against the reference scenario, the mean paired "
+        "difference with its 95% confidence interval and the probability of doing better.",
+        compare_arguments,
+        cmd_compare,
+    ),
+)

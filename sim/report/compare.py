@@ -1,10 +1,16 @@
-"""Scenario comparison: the headline table with paired differences from a baseline.
+"""Scenario comparison: the headline table with paired differences from a reference.
 
 For each headline measure, at month 18 (end-2023) and at the horizon, each scenario
-gets the median and 90% interval across replications and, against the baseline, the
-mean of the replication-paired differences (common random numbers) with its 95%
-t-interval and the probability that the scenario does better: the share of
+gets the median and 90% interval across replications and, against the reference
+scenario, the mean of the replication-paired differences (common random numbers) with
+its 95% t-interval and the probability that the scenario does better: the share of
 replications whose paired difference points in the measure's good direction.
+
+The reference is ``--baseline NAME``; without it, the scenario named "baseline" when
+the batch has one, otherwise none: the table then shows levels only.
+
+The batch is read from the parts its manifest records, each verified against its size
+and checksum; a damaged part is a one-line error naming it.
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import t as student_t
 
+from sim.commands import UserError
 from sim.measures import headline, registry
-from sim.results import read_manifest
+from sim.results import MANIFEST, DamagedPart, read_manifest, read_table, verify_parts
 from sim.summary import DEADLINE_MONTH, calendar, fmt
 
 # +1: higher is better, -1: lower is better. firms_closed and mixed_firms have no
@@ -44,7 +51,7 @@ AT = {"deadline": "m18", "horizon": "end"}  # table column -> summary column suf
 CONFIDENCE = 0.95
 
 
-class ReportError(ValueError):
+class ReportError(UserError, ValueError):
     """A results directory or option the report cannot use; ``str()`` is one line."""
 
 
@@ -55,8 +62,8 @@ class Results:
     out: Path
     manifest: dict[str, Any]
     summary: pd.DataFrame
-    scenarios: list[str]  # the baseline first, then the manifest's order
-    baseline: str
+    scenarios: list[str]  # the reference first, then the manifest's order
+    baseline: str | None  # the reference scenario; None: levels only
 
     @property
     def horizons(self) -> dict[str, int]:
@@ -66,34 +73,48 @@ class Results:
         return self.manifest.get("scenario_titles", {}).get(scenario, {}).get(lang, scenario)
 
 
-def _parts(folder: Path) -> list[Path]:
-    return sorted(folder.glob("[!.]*.parquet")) if folder.is_dir() else []
+def reference(names: list[str], chosen: str | None) -> str | None:
+    """The scenario differences are taken from: ``chosen``, otherwise "baseline" when the
+    batch has it, otherwise none."""
+    if chosen is None:
+        return "baseline" if "baseline" in names else None
+    if chosen not in names:
+        raise ReportError(
+            f"--baseline '{chosen}' is not a scenario of this batch; allowed: {', '.join(names)}"
+        )
+    return chosen
 
 
-def load_results(out: Path, baseline: str = "baseline") -> Results:
-    """Read ``OUT/manifest.json`` and ``OUT/summary``; check ``baseline`` is a scenario."""
+def load_results(out: Path, baseline: str | None = None) -> Results:
+    """Read the manifest and the verified summary parts of the batch in ``out``."""
     out = Path(out)
     if not out.is_dir():
         raise ReportError(f"{out}: no such results directory; give the --out of a batch")
-    for table in ("timeseries", "summary"):
-        if not _parts(out / table):
-            raise ReportError(
-                f"{out / table}: no Parquet parts; run a batch into {out} first "
-                f"(python run.py run SCENARIO.toml --out {out})"
-            )
     manifest = read_manifest(out)
     if manifest is None:
-        raise ReportError(f"{out / 'manifest.json'}: missing; {out} is not a results directory")
-    summary = pd.read_parquet(out / "summary")
+        raise ReportError(
+            f"{out / MANIFEST}: missing, so {out} is not a results directory; run a batch "
+            f"into it first (python run.py run SCENARIO.toml --out {out})"
+        )
+    try:
+        verify_parts(out, manifest)
+    except DamagedPart as err:
+        again = manifest["command"] or "the same run command (same scenarios, --reps, --seed)"
+        raise ReportError(f"{err}; repair it by running again: {again}") from None
+    summary = read_table(out, manifest, "summary")
+    if summary.empty:
+        raise ReportError(
+            f"{out}: no finished chunk yet; run the batch into it (its command: "
+            f"{manifest['command']})"
+        )
     present = set(summary["scenario"].unique())
     ordered = [s for s in manifest["identity"]["scenarios"] if s in present]
-    if baseline not in ordered:
-        raise ReportError(
-            f"{out}: --baseline '{baseline}' is not a scenario of this batch; "
-            f"allowed: {', '.join(ordered)}"
-        )
-    ordered.remove(baseline)
-    return Results(out, manifest, summary, [baseline, *ordered], baseline)
+    try:
+        base = reference(ordered, baseline)
+    except ReportError as err:
+        raise ReportError(f"{out}: {err}") from None
+    first = [base] if base else []
+    return Results(out, manifest, summary, [*first, *(s for s in ordered if s != base)], base)
 
 
 def paired_difference(
@@ -114,14 +135,15 @@ def comparison_table(results: Results, measures: list[str] | None = None) -> pd.
 
     ``at`` is "deadline" (month 18) or "horizon" (each scenario's last month). Paired
     statistics need equal months, so at the horizon they are NaN for a scenario whose
-    horizon differs from the baseline's; they are NaN for the baseline itself.
+    horizon differs from the reference's; they are NaN for the reference itself and for
+    every scenario when there is no reference.
     """
     measures = measures or headline()
     horizons = results.horizons
     by = {
         name: frame.set_index("replication") for name, frame in results.summary.groupby("scenario")
     }
-    base = by[results.baseline]
+    base = by.get(results.baseline)
     rows = []
     for measure in measures:
         for scenario in results.scenarios:
@@ -130,10 +152,13 @@ def comparison_table(results: Results, measures: list[str] | None = None) -> pd.
                 col = f"{measure}_{suffix}"
                 month = DEADLINE_MONTH if at == "deadline" else horizons[scenario]
                 q = frame[col].quantile([0.05, 0.5, 0.95]).to_numpy()
-                comparable = at == "deadline" or month == horizons[results.baseline]
                 paired = (math.nan,) * 4
                 pairs = 0
-                if scenario != results.baseline and comparable:
+                if (
+                    base is not None
+                    and scenario != results.baseline
+                    and (at == "deadline" or month == horizons[results.baseline])
+                ):
                     pair = pd.concat([frame[col], base[col]], axis=1, join="inner").to_numpy()
                     pairs = len(pair)
                     paired = paired_difference(pair[:, 0], pair[:, 1], GOOD_DIRECTION[measure])
@@ -173,36 +198,42 @@ def format_comparison(results: Results, table: pd.DataFrame) -> str:
     """The comparison as terminal text: a block per measure, a row per scenario."""
     reg = registry()
     n = int(results.manifest["identity"]["replications"])
-    horizon = results.horizons[results.baseline]
+    base = results.baseline
+    horizon = results.horizons[results.scenarios[0]]
+    paired = ("Δ vs baseline", "P(better)") if base else ()
     heads = [
         "scenario",
-        f"end-2023 (m{DEADLINE_MONTH})",
-        "Δ vs baseline",
-        "P(better)",
-        f"{calendar(horizon)} (m{horizon})",
-        "Δ vs baseline",
-        "P(better)",
+        *(f"end-2023 (m{DEADLINE_MONTH})", *paired),
+        *(f"{calendar(horizon)} (m{horizon})", *paired),
     ]
     lines = [
-        f"Baseline: {results.baseline}. {n} replications per scenario, paired by common "
-        "random numbers.",
-        "Cells: median [5%, 95%]; Δ = mean paired difference [95% CI]; P(better) = share of "
-        "replications better than the baseline.",
+        f"Baseline: {base}. {n} replications per scenario, paired by common random numbers."
+        if base
+        else f"No reference scenario (the batch has no 'baseline'; choose one with --baseline "
+        f"NAME): levels only. {n} replications per scenario.",
+        "Cells: median [5%, 95%]"
+        + (
+            "; Δ = mean paired difference [95% CI]; P(better) = share of replications better "
+            "than the baseline."
+            if base
+            else "."
+        ),
     ]
     for measure, block in table.groupby("measure", sort=False):
         m = reg[measure]
-        note = " (better = more)" if measure in NO_AGREED_DIRECTION else ""
+        note = " (better = more)" if base and measure in NO_AGREED_DIRECTION else ""
         lines.append(f"\n{m.en} ({m.zh}) [{m.unit}]{note}")
         rows = [heads]
         for scenario, r in block.groupby("scenario", sort=False):
             cells = [scenario]
             for at in AT:
                 x = r[r["at"] == at].iloc[0]
-                cells += [
-                    interval(x["median"], x["p05"], x["p95"]),
-                    difference(x["diff_mean"], x["diff_low"], x["diff_high"]),
-                    percent(x["p_better"]),
-                ]
+                cells.append(interval(x["median"], x["p05"], x["p95"]))
+                if base:
+                    cells += [
+                        difference(x["diff_mean"], x["diff_low"], x["diff_high"]),
+                        percent(x["p_better"]),
+                    ]
             rows.append(cells)
         widths = [max(len(row[i]) for row in rows) for i in range(len(heads))]
         lines += [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from sim.report.compare import (
     load_results,
     percent,
 )
-from sim.results import atomic_write_bytes
+from sim.results import MANIFEST, OUTPUTS, REPORT, atomic_write_bytes, claim_output, read_table
 from sim.summary import DEADLINE_MONTH, START, calendar
 
 LANGS = ("en", "zh")
@@ -69,6 +70,8 @@ TEXT: dict[str, dict[str, str]] = {
         "the baseline ({base}) with its 95% confidence interval, green when the interval lies "
         "wholly on the better side, red when wholly on the worse side. P(better): share of "
         "replications in which the scenario does better than the baseline.",
+        "headline_levels": "Median [5%, 95%] across replications. No differences are shown: the "
+        "batch has no scenario named baseline and none was chosen with --baseline NAME.",
         "more_is_better": "“better” here means more",
         "scenario": "Scenario",
         "median": "Median [5%, 95%]",
@@ -133,6 +136,8 @@ TEXT: dict[str, dict[str, str]] = {
         "headline": "主要指标比较",
         "headline_note": "各次模拟的中位数 [5%, 95%]。Δ：与基准情景（{base}）的配对差异均值及其95%"
         "置信区间，区间完全落在较好一侧时为绿色，完全落在较差一侧时为红色。P(更好)：该情景优于基准情景的模拟次数占比。",
+        "headline_levels": "各次模拟的中位数 [5%, 95%]。未显示差异：本批次没有名为 baseline 的情景，"
+        "也未用 --baseline NAME 指定参照情景。",
         "more_is_better": "此处“更好”指更多",
         "scenario": "情景",
         "median": "中位数 [5%, 95%]",
@@ -237,7 +242,8 @@ class Page:
     colors: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.colors = {self.results.baseline: BASELINE_COLOR}
+        base = self.results.baseline
+        self.colors = {base: BASELINE_COLOR} if base else {}
         self.colors.update({s: PALETTE[i % len(PALETTE)] for i, s in enumerate(self.others())})
 
     def t(self, key: str, **kw: object) -> str:
@@ -370,11 +376,10 @@ def fan_figure(page: Page, q: pd.DataFrame, measure: str) -> go.Figure:
     names = page.results.scenarios
     medians = [kind == "median" for _ in names for kind in ("band", "band", "median")]
     buttons = [(page.t("all"), medians)]
+    base = page.results.baseline
     for s in page.others():
-        shown = {s, page.results.baseline}
-        buttons.append(
-            (page.t("vs", s=page.label(s)), [n in shown for n in names for _ in range(3)])
-        )
+        label = page.t("vs", s=page.label(s)) if base else page.label(s)
+        buttons.append((label, [n in (s, base) for n in names for _ in range(3)]))
     page.menu(fig, buttons, active=1 if len(buttons) > 1 else 0)
     page.deadline(fig)
     fig.update_layout(hovermode="x", legend={"font": {"size": 11}})
@@ -396,46 +401,53 @@ def headline_section(page: Page) -> str:
     """The headline table as HTML: a block of rows per measure, a row per scenario."""
     res = page.results
     table = comparison_table(res)
-    horizon = res.horizons[res.baseline]
+    horizon = res.horizons[res.scenarios[0]]
     ats = {
         "deadline": page.t("end2023"),
         "horizon": page.t("at_horizon", date=calendar(horizon), month=horizon),
     }
+    paired = bool(res.baseline)
+    span = 3 if paired else 1
+    columns = f"<th>{page.t('median')}</th>" + (
+        f"<th>{page.t('diff')}</th><th>{page.t('p_better')}</th>" if paired else ""
+    )
     head = (
         f'<tr><th rowspan="2">{page.t("scenario")}</th>'
-        + "".join(f'<th colspan="3">{html.escape(ats[at])}</th>' for at in AT)
-        + "</tr><tr>"
-        + "".join(
-            f"<th>{page.t('median')}</th><th>{page.t('diff')}</th><th>{page.t('p_better')}</th>"
-            for _ in AT
-        )
-        + "</tr>"
+        + "".join(f'<th colspan="{span}">{html.escape(ats[at])}</th>' for at in AT)
+        + f"</tr><tr>{columns * len(AT)}</tr>"
     )
     body = []
     for measure, block in table.groupby("measure", sort=False):
-        note = f" — {page.t('more_is_better')}" if measure in NO_AGREED_DIRECTION else ""
+        note = f" — {page.t('more_is_better')}" if paired and measure in NO_AGREED_DIRECTION else ""
         body.append(
-            f'<tr class="measure"><td colspan="7">{html.escape(page.measure(measure) + note)}</td></tr>'
+            f'<tr class="measure"><td colspan="{1 + span * len(AT)}">'
+            f"{html.escape(page.measure(measure) + note)}</td></tr>"
         )
         for scenario, rows in block.groupby("scenario", sort=False):
             cells = [f'<td class="name">{html.escape(page.label(scenario))}</td>']
             for at in AT:
                 r = rows[rows["at"] == at].iloc[0]
-                side = GOOD_DIRECTION[measure] * np.sign([r["diff_low"], r["diff_high"]])
-                css = "good" if (side > 0).all() else "bad" if (side < 0).all() else ""
-                cells += [
-                    f"<td>{interval(r['median'], r['p05'], r['p95'])}</td>",
-                    f'<td class="{css}">{difference(r["diff_mean"], r["diff_low"], r["diff_high"])}</td>',
-                    f"<td>{percent(r['p_better'])}</td>",
-                ]
+                cells.append(f"<td>{interval(r['median'], r['p05'], r['p95'])}</td>")
+                if paired:
+                    cells += _paired_cells(measure, r)
             body.append(f"<tr>{''.join(cells)}</tr>")
     html_table = f'<div class="scroll"><table class="headline">{head}{"".join(body)}</table></div>'
-    return _section(
-        "headline",
-        page.t("headline"),
-        page.t("headline_note", base=page.label(res.baseline)),
-        html_table,
+    note = (
+        page.t("headline_note", base=page.label(res.baseline))
+        if paired
+        else page.t("headline_levels")
     )
+    return _section("headline", page.t("headline"), note, html_table)
+
+
+def _paired_cells(measure: str, r: pd.Series) -> list[str]:
+    """The difference from the reference (shaded by its side) and P(better)."""
+    side = GOOD_DIRECTION[measure] * np.sign([r["diff_low"], r["diff_high"]])
+    css = "good" if (side > 0).all() else "bad" if (side < 0).all() else ""
+    return [
+        f'<td class="{css}">{difference(r["diff_mean"], r["diff_low"], r["diff_high"])}</td>',
+        f"<td>{percent(r['p_better'])}</td>",
+    ]
 
 
 def fans_section(page: Page, q: pd.DataFrame) -> str:
@@ -514,14 +526,11 @@ def bottom_lines_section(page: Page) -> str:
     rows = {s: [f'<td class="name">{html.escape(page.label(s))}</td>'] for s in res.scenarios}
     for col, line in enumerate(BOTTOM_LINES, start=1):
         unit = UNITS[page.lang].get(params[line.threshold].unit, params[line.threshold].unit)
-        limits = {
-            s: None if thresholds[s] is None else thresholds[s][line.threshold]
-            for s in res.scenarios
-        }
+        limits = {s: (thresholds[s] or {}).get(line.threshold) for s in res.scenarios}
         uniform = len(set(limits.values())) == 1
         head = html.escape(names[col - 1])
         if uniform:
-            shown = _threshold_text(page, limits[res.baseline], unit)
+            shown = _threshold_text(page, next(iter(limits.values())), unit)
             head += f"<br><small>{page.t('threshold')}: {html.escape(shown)}</small>"
         heads.append(head)
         stats, hover = {}, {}
@@ -667,10 +676,27 @@ def composition_figure(page: Page, mean: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def ownership_section(page: Page, ts: pd.DataFrame, q: pd.DataFrame) -> str:
+def ownership_means(ts: pd.DataFrame) -> pd.DataFrame:
+    """Mean number of the city's firms in each ownership state, by (scenario, month)."""
     frame = ts[["scenario", "month", *COMPOSITION]].copy()
     frame[WHOLLY] = CITY_FIRMS - ts["mixed_firms"] - ts["firms_merged"] - ts["firms_closed"]
-    mean = frame.groupby(["scenario", "month"]).mean()
+    return frame.groupby(["scenario", "month"]).mean()
+
+
+def scenario_statistics(results: Results) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The fans' quantiles and the ownership means, reading the time series of one
+    scenario at a time (memory grows with the replications of one scenario only)."""
+    fans = sorted({*headline(), *PEOPLE})
+    columns = ["scenario", "month", *sorted({*fans, *COMPOSITION, "mixed_firms"})]
+    quantiles, means = [], []
+    for s in results.scenarios:
+        ts = read_table(results.out, results.manifest, "timeseries", scenarios=[s], columns=columns)
+        quantiles.append(timeseries_quantiles(ts, fans))
+        means.append(ownership_means(ts))
+    return pd.concat(quantiles), pd.concat(means)
+
+
+def ownership_section(page: Page, mean: pd.DataFrame, q: pd.DataFrame) -> str:
     blocks = [
         _figure_block(page.t("composition"), page.figure(composition_figure(page, mean), 460))
     ]
@@ -756,10 +782,7 @@ def render(results: Results, lang: str = "en") -> str:
     if lang not in LANGS:
         raise ReportError(f"--lang '{lang}' is not supported; allowed: {', '.join(LANGS)}")
     page = Page(results, lang)
-    measures = sorted({*headline(), *PEOPLE, *COMPOSITION, "mixed_firms"})
-    ts = pd.read_parquet(results.out / "timeseries", columns=["scenario", "month", *measures])
-    ts = ts[ts["scenario"].isin(results.scenarios)]
-    q = timeseries_quantiles(ts, sorted({*headline(), *PEOPLE}))
+    q, mean = scenario_statistics(results)
     ident = results.manifest["identity"]
     horizon = max(results.horizons.values())
     scenarios = "".join(
@@ -778,7 +801,7 @@ def render(results: Results, lang: str = "en") -> str:
         fans_section(page, q),
         bottom_lines_section(page),
         timetable_section(page),
-        ownership_section(page, ts, q),
+        ownership_section(page, mean, q),
         people_section(page, q),
         reproduce_section(page),
     ]
@@ -805,10 +828,29 @@ def render(results: Results, lang: str = "en") -> str:
 
 
 def write_report(
-    out: Path, baseline: str = "baseline", lang: str = "en", output: Path | None = None
+    out: Path, baseline: str | None = None, lang: str = "en", output: Path | None = None
 ) -> Path:
-    """Write the report of the batch in ``out`` (default ``out/report.html``); return its path."""
-    results = load_results(Path(out), baseline)
-    path = Path(output) if output is not None else Path(out) / "report.html"
-    atomic_write_bytes(path, render(results, lang).encode("utf-8"))
+    """Write the report of the batch in ``out`` (default ``out/report.html``); return its path.
+
+    ``output`` may be any file but a folder or a file of the batch; the default is
+    recorded in the manifest before it is first written, and a file there that this
+    program did not write is refused.
+    """
+    out = Path(out)
+    if lang not in LANGS:
+        raise ReportError(f"--lang '{lang}' is not supported; allowed: {', '.join(LANGS)}")
+    results = load_results(out, baseline)
+    path = out / REPORT if output is None else Path(output)
+    if path.is_dir():
+        raise ReportError(
+            f"--output {path}: is a folder; give a file name, e.g. {path / 'report.html'}"
+        )
+    inside = Path(os.path.relpath(path.resolve(), out.resolve())).as_posix()
+    if inside in {MANIFEST, *results.manifest["parts"], *OUTPUTS} - {REPORT}:
+        raise ReportError(f"--output {path}: is a file of the batch; give another file name")
+    if inside == REPORT:
+        claim_output(out, results.manifest, REPORT)
+    page = render(results, lang).encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, page)
     return path
