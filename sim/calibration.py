@@ -183,7 +183,6 @@ FREE: tuple[str, ...] = (
     "tfp_hopeless",
     "tfp_reversion",
     "tfp_gap_transitory",
-    "tfp_base_sd",
     "distress_exit_rate",
     "hopeless_size_factor",
     "debt_ratio_hopeless",

@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 
 from sim.abm.cli import COMMANDS as ABM_COMMANDS
+from sim.calibration_cli import COMMANDS as CALIBRATION_COMMANDS
 from sim.batch import MAX_REPS, dask_executor, run_batch
 from sim.commands import (
     EXIT_BAD_INPUT,
@@ -309,7 +310,7 @@ def build_parser() -> Parser:
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=Parser, required=True
     )
-    register(sub, (*COMMANDS, *REPORT_COMMANDS, *ABM_COMMANDS))
+    register(sub, (*COMMANDS, *REPORT_COMMANDS, *ABM_COMMANDS, *CALIBRATION_COMMANDS))
     return parser
 
 

@@ -163,7 +163,7 @@ def evolve_productivity(f: Firm, d: Any, u: Any, lv: dict, c: dict) -> ArrayLike
     market-selected in a reformed firm if its draw says so, else appointed. Returns the
     firms whose manager changed."""
     reversion = c["tfp_reversion"] / MONTHS_PER_YEAR * (f.tfp_anchor - f.log_tfp_base)
-    drifted = f.log_tfp_base + reversion + c["tfp_base_sd"] * u.base_z
+    drifted = f.log_tfp_base + reversion + rules.tfp_shock_sd(c) * u.base_z
     f.log_tfp_base = where(f.active, drifted, f.log_tfp_base)
     ends = f.active & (u.turnover_u < b.monthly_rate(c["manager_turnover_rate"]))
     market = f.reformed & (d.manager_u < lv["market_selected_share"])
@@ -284,7 +284,8 @@ def book(f: Firm, fin: dict, soft: ArrayLike, lev: ArrayLike, unc: Any, lv: dict
     alpha = unc["capital_elasticity"]
     gap = rules.return_gap(mpk(fin, capital, alpha), f.interest_rate + c["depreciation"])
     rate = rules.net_investment_rate(gap, f.return_gap0, lev, alpha, c)
-    planned = where(f.active, np.maximum(rate + c["depreciation"], 0.0), 0.0)
+    replace = c["depreciation"] + c["economy_growth"]  # to hold capital relative to the economy
+    planned = where(f.active, np.maximum(rate + replace, 0.0), 0.0)
     limit = rules.borrowing_limit(soft, c)
     after = capital - upkeep + f.outward + outward  # total assets before investing
     # the most it can invest and keep its debt within the limit (no limit at 100% or more)
@@ -294,9 +295,10 @@ def book(f: Firm, fin: dict, soft: ArrayLike, lev: ArrayLike, unc: Any, lv: dict
     invest = b.clip(np.minimum(planned * capital / MONTHS_PER_YEAR, affordable), 0.0, np.inf)
     borrowed = invest - funds
     f.investment = invest
-    f.assets = where(f.active, capital + invest - upkeep, capital)
-    f.debt = where(f.active, f.debt + borrowed, f.debt)
-    f.outward = f.outward + outward
+    trend = np.exp(-c["economy_growth"] / MONTHS_PER_YEAR)  # stocks relative to the economy
+    f.assets = where(f.active, (capital + invest - upkeep) * trend, capital)
+    f.debt = where(f.active, (f.debt + borrowed) * trend, f.debt)
+    f.outward = where(f.active, (f.outward + outward) * trend, f.outward)
     distressed = f.active & (borrowed > 0.0) & (f.debt > limit * f.total_assets)
     f.distress_months = where(distressed, f.distress_months + 1, 0)
     f.value_added = fin["value_added"]

@@ -37,6 +37,12 @@ class Parameter:
     choices: tuple[str, ...] = ()
     group: str = ""
     distribution: dict[str, Any] = field(default_factory=dict)
+    # levers: the measure the lever moves, its sign, the month (index) at which, and the
+    # value that turns it on where the city's plan leaves it off (tests/test_levers.py)
+    moves: str = ""
+    direction: int = 0
+    month: int = -1
+    contrast: Any = None
 
     def allowed(self) -> str:
         """Human-readable description of the values this parameter accepts."""
@@ -96,6 +102,10 @@ def _parse(kind: str, name: str, raw: dict[str, Any]) -> Parameter:
         choices=tuple(raw.get("choices", ())),
         group=raw.get("group", ""),
         distribution=dist,
+        moves=raw.get("moves", ""),
+        direction={"+": 1, "-": -1}.get(raw.get("direction", ""), 0),
+        month=raw.get("month", -1),
+        contrast=raw.get("contrast"),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.codes import Condition, IndustryGroup, Klass, Level
+from sim.rules import tfp_moments
 
 COUNTS = {"municipal": 95, "county": 149, "central": 76, "provincial": 20}
 LEVELS = tuple(COUNTS)
@@ -88,8 +89,10 @@ def draw_population(rng: np.random.Generator, c: dict) -> dict[str, np.ndarray]:
     workers = np.maximum(np.round(assets / c["assets_per_worker"]), 1).astype(np.int64)
     tfp = np.log([c["tfp_performing"], c["tfp_marginal"], c["tfp_hopeless"]])
     log_tfp_base = tfp[cond] + c["tfp_dispersion"] * z[1]
-    # part of a loss-maker's gap to the performing level is transitory: its own long-run level
-    anchor = log_tfp_base + c["tfp_gap_transitory"] * (tfp[Condition.PERFORMING] - tfp[cond])
+    # a share of each firm's distance from the mean is transitory; the rest is its own
+    # long-run level, which its productivity returns toward
+    mean, _ = tfp_moments(c)
+    anchor = log_tfp_base - c["tfp_gap_transitory"] * (log_tfp_base - mean)
     burden = np.select(
         [CENTRAL, PROVINCIAL], [c["social_burden_central"], c["social_burden_provincial"]], 0.0
     )

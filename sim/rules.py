@@ -104,6 +104,25 @@ def borrowing_limit(soft: ArrayLike, c: dict) -> np.ndarray:
     return c["borrowing_limit"] + where(soft, c["soft_budget_extra_limit"], 0.0)
 
 
+def tfp_moments(c: dict) -> tuple[float, float]:
+    """Mean and variance of log TFP in the initial population: the mixture of the three
+    conditions' levels with their dispersion."""
+    shares = np.array(
+        [1.0 - c["share_hopeless"] - c["share_marginal"], c["share_marginal"], c["share_hopeless"]]
+    )
+    levels = np.log([c["tfp_performing"], c["tfp_marginal"], c["tfp_hopeless"]])
+    mean = float(shares @ levels)
+    return mean, float(shares @ (levels - mean) ** 2 + c["tfp_dispersion"] ** 2)
+
+
+def tfp_shock_sd(c: dict) -> float:
+    """Monthly sd of the shocks to a firm's own productivity that keep the spread of its
+    transitory part stationary: the cross-section stays as it started (new loss-makers
+    replace those that recover) while each firm moves."""
+    keep = 1.0 - c["tfp_reversion"] / MONTHS_PER_YEAR
+    return float(np.sqrt(c["tfp_gap_transitory"] * tfp_moments(c)[1] * (1.0 - keep**2)))
+
+
 def return_gap(mpk: ArrayLike, user_cost: ArrayLike) -> np.ndarray:
     """Log of the marginal product of capital over its user cost."""
     return np.log(np.maximum(mpk, 1e-6) / np.asarray(user_cost))
@@ -183,6 +202,20 @@ def plan_effort(
     effort = by_class[np.asarray(klass)] * (1.0 + c["plan_effort_large"] * np.asarray(large))
     effort = effort * (1.0 + c["plan_effort_loss"] * np.logical_not(performing))
     return effort * (1.0 - np.asarray(learning) * learned)
+
+
+def mean_plan_effort(c: dict) -> float:
+    """The effort of the average plan at the start (by the population's shares), so that
+    ``plans_per_month`` counts plans of average difficulty."""
+    competitive, strategic = c["share_competitive"], c["share_strategic"]
+    by_class = competitive + strategic * c["plan_effort_strategic"]
+    by_class += (1.0 - competitive - strategic) * c["plan_effort_public_welfare"]
+    loss = c["share_hopeless"] + c["share_marginal"]
+    return (
+        by_class
+        * (1.0 + c["plan_effort_large"] * c["share_large"])
+        * (1.0 + c["plan_effort_loss"] * loss)
+    )
 
 
 def rework_chance(queued: ArrayLike, capacity: ArrayLike, learned: ArrayLike, learning, c: dict):

@@ -8,7 +8,7 @@ the stated sign by more than Z standard errors.
 import numpy as np
 import pytest
 
-from sim.codes import DEADLINE_MONTH
+from sim.codes import DEADLINE_MONTH, PlanType
 from sim.engine import trajectory
 from sim.scenario import derive
 from tests.conftest import SEED, assert_greater, col, run, scenario
@@ -90,7 +90,7 @@ def test_without_an_appraisal_floor_more_state_assets_drain(plan):
     )
 
 
-def test_less_capacity_delays_completion_and_the_deadline(plan):
+def test_less_capacity_delays_completion(plan):
     full = run(plan)
     cut = variant(plan, "cut", levers={"plans_per_month": 12.0})
     done = (
@@ -98,20 +98,19 @@ def test_less_capacity_delays_completion_and_the_deadline(plan):
         col(cut, "reform_completed_share")[:, DEADLINE],
     )
     assert_greater(*done, "completed share at month 18")
-    met = col(full, "deadline_met")[:, END], col(cut, "deadline_met")[:, END]
-    np.testing.assert_array_equal(met[0], done[0] >= 1.0)
-    assert_greater(*met, "deadline met")
+    plans = col(full, "plans_pending")[:, DEADLINE], col(cut, "plans_pending")[:, DEADLINE]
+    assert_greater(plans[1], plans[0], "plans still pending at the deadline")
 
 
-def test_lockstep_costs_capacity_and_misses_the_deadline_more_often():
+def test_lockstep_swamps_the_working_groups_and_slows_the_reform():
     plan, lock = run("city_plan"), run("lockstep")
     done = (
         col(plan, "reform_completed_share")[:, DEADLINE],
         col(lock, "reform_completed_share")[:, DEADLINE],
     )
     assert_greater(*done, "completed share at month 18")
-    met = col(plan, "deadline_met")[:, END], col(lock, "deadline_met")[:, END]
-    assert_greater(*met, "deadline met")
+    reworked = col(lock, "plans_reworked")[:, DEADLINE], col(plan, "plans_reworked")[:, DEADLINE]
+    assert_greater(*reworked, "plans sent back by swamped working groups")
 
 
 def _deals_by_condition(sc, reps=100):
@@ -129,23 +128,29 @@ def _deals_by_condition(sc, reps=100):
         before = {
             "investor": s.firms.investor.copy(),
             "condition": s.firms.condition.copy(),
-            "on_offer": s.firms.reformed & (s.firms.investor < 0) & (s.firms.klass == 0),
+            "on_offer": s.firms.reformed
+            & (s.firms.investor < 0)
+            & (s.firms.klass == 0)
+            & (s.firms.plan == PlanType.MIXED_OWNERSHIP),
         }
     return deals, exposure
 
 
 def test_good_firms_attract_capital_first_and_hopeless_loss_firms_none(plan):
+    """Adverse selection on noisy quality: among firms on offer, performing ones mix at a
+    higher rate than marginal ones; a firm that turned hopeless-loss after its mixing plan
+    draws no bid at ordinary hurdles. (一企一策 gives hopeless-loss firms an exit plan, so
+    they are not offered in the first place.)"""
     competitive_only = derive(
         plan,
         "competitive",
         levers={"max_private_stake_strategic": 0.0, "max_private_stake_public_welfare": 0.0},
     )
     deals, exposure = _deals_by_condition(competitive_only)
-    rate = deals / exposure
-    se = np.sqrt(rate * (1 - rate) / exposure)
-    assert deals[0] > 0
+    rate = deals / np.maximum(exposure, 1)
+    se = np.sqrt(rate * (1 - rate) / np.maximum(exposure, 1))
+    assert deals[0] > 0 and exposure[1] > 50
     assert rate[0] - rate[1] > 3 * np.hypot(se[0], se[1]), (rate, se)
-    assert exposure[2] > 100, "too few hopeless-loss firm-months on offer to test"
     assert deals[2] == 0, f"hopeless-loss firms drew {deals[2]} deals at ordinary hurdles"
 
 

@@ -199,6 +199,7 @@ class CooperationProject(mesa.Agent):
         self.flow = float(rules.project_flow(self.size, self.start, self.realised, t, c))
         host = self.model.firm_list[self.host]
         host.assets += self.flow
+        host.market += self.flow  # the project opens the market it serves
         host.needed0 += self.flow / c["assets_per_worker"]
 
 
@@ -244,7 +245,9 @@ class ReformOffice(mesa.Agent):
             )
             for f in eligible
         }
-        capacity = lv["plans_per_month"] * m.uncertainty["plan_throughput"]
+        capacity = (
+            lv["plans_per_month"] * rules.mean_plan_effort(c) * m.uncertainty["plan_throughput"]
+        )
         capacity = capacity * (1.0 - m.uncertainty["implementation_friction"])
         efforts = np.zeros(len(m.firm_list))
         for f in eligible:

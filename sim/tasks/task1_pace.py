@@ -48,7 +48,7 @@ def approve_plans(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     effort = np.where(
         eligible, rules.plan_effort(f.klass, f.large, performing, known, learning, c), 0.0
     )
-    capacity = lv["plans_per_month"] * s.column["plan_throughput"]
+    capacity = lv["plans_per_month"] * rules.mean_plan_effort(c) * s.column["plan_throughput"]
     capacity = capacity * (1.0 - s.column["implementation_friction"])
     key = np.where(eligible, f.plan_priority - PILOT * lv["pilots_first"], np.inf)
     order = np.argsort(key, axis=1, kind="stable")

@@ -46,5 +46,6 @@ def invest_cooperation_projects(s: State, t: int, d: Draws, lv: dict, c: dict) -
     flow = rules.project_flow(p.size, start, realised, t, c)
     rows = np.arange(s.replications)[:, None].repeat(flow.shape[1], axis=1)
     np.add.at(f.assets, (rows, p.host), flow)
+    np.add.at(f.market, (rows, p.host), flow)  # the project opens the market it serves
     np.add.at(f.needed0, (rows, p.host), flow / c["assets_per_worker"])
     s.city.cooperation_investment += flow.sum(axis=1)
