@@ -18,8 +18,8 @@ from functools import partial
 from pathlib import Path
 
 from sim.abm.cli import COMMANDS as ABM_COMMANDS
-from sim.calibration_cli import COMMANDS as CALIBRATION_COMMANDS
 from sim.batch import MAX_REPS, dask_executor, run_batch
+from sim.calibration_cli import COMMANDS as CALIBRATION_COMMANDS
 from sim.commands import (
     EXIT_BAD_INPUT,
     EXIT_INCOMPLETE,

@@ -167,12 +167,15 @@ def test_agent_table_aggregates_equal_the_measures():
         np.testing.assert_allclose(
             value.to_numpy(float), expected.to_numpy(), rtol=1e-9, err_msg=name
         )
-    assert ts["firms_closed"].iloc[-1] > 0 and ts["mixed_firms"].iloc[-1] > 0  # not vacuous
+    closing = ts["firms_closed"] + ts["firms_in_liquidation"]
+    assert closing.iloc[-1] > 0 and ts["mixed_firms"].iloc[-1] > 0  # not vacuous
 
     # the events log counts the same deals, closures, mergers, transfers and hand-overs
     last = ts.iloc[-1]
     count = events["event"].value_counts()
-    assert count["closure"] == last["firms_closed"]
+    closures = count.get("closure", 0) + count.get("bankruptcy", 0)
+    assert closures == last["firms_closed"] + last["firms_in_liquidation"]
+    assert count.get("liquidated", 0) == last["firms_closed"]
     assert count["merger"] == last["firms_merged"]
     assert count["transfer"] == last["firms_transferred"]
     assert count["deal"] == (agents[agents["month"] == model.horizon]["investor"] >= 0).sum()
