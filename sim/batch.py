@@ -483,6 +483,8 @@ def new_manifest(
         "scenario_titles": {sc.name: {"en": sc.title, "zh": sc.title_zh} for sc in scenarios},
         "horizons": {sc.name: sc.horizon for sc in scenarios},
         "thresholds": {sc.name: dict(sc.thresholds) for sc in scenarios},
+        "scenario_levers": {sc.name: dict(sc.levers) for sc in scenarios},
+        "scenario_descriptions": {sc.name: sc.description for sc in scenarios},
         "status": "running",
         "failures": [],
         "parts": dict(kept.parts),
