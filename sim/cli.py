@@ -35,24 +35,13 @@ from sim.measures import registry
 from sim.parameters import table
 from sim.report import write_report
 from sim.report.cli import COMMANDS as REPORT_COMMANDS
-from sim.report.compare import reference
-from sim.results import (
-    BOTTOM_LINES_CSV,
-    HEADLINE_CSV,
-    OUTPUTS,
-    REPORT,
-    atomic_write_bytes,
-    read_manifest,
-    read_table,
-)
+from sim.report.compare import comparison_table, format_comparison, load_results, reference
+from sim.report.sections.headline import wide_table
+from sim.report.summary_text import format_summary
+from sim.report.verdict import verdicts
+from sim.results import BOTTOM_LINES_CSV, HEADLINE_CSV, OUTPUTS, REPORT, atomic_write_bytes
 from sim.scenario import BUNDLED, Scenario, ScenarioError, load
-from sim.summary import (
-    DEADLINE_MONTH,
-    bottom_line_table,
-    format_bottom_lines,
-    format_table,
-    headline_table,
-)
+from sim.summary import bottom_line_table
 
 DEFAULT_REPS = 200
 DEFAULT_SEED = 1
@@ -183,7 +172,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         error(f"a worker process died ({err}); {RESUME}")
         return EXIT_INCOMPLETE
     if result.chunks_run + result.chunks_reused:  # the table needs at least one chunk
-        write_tables(args, scenarios)
+        write_tables(args, base)
         if not args.no_report:
             print(f"report: {write_report(args.out, base)}")
     print(f"results: {args.out} ({result.chunks_run} chunks run, {result.chunks_reused} reused)")
@@ -197,19 +186,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_tables(args: argparse.Namespace, scenarios: list[Scenario]) -> None:
-    """Write (and unless --quiet print) the headline table and the bottom lines."""
-    manifest = read_manifest(args.out)
-    months = [DEADLINE_MONTH, *(sc.horizon for sc in scenarios)]
-    ts = read_table(args.out, manifest, "timeseries", months=months)
-    headline = headline_table(ts)
-    lines = bottom_line_table(read_table(args.out, manifest, "summary"), scenarios)
-    for name, frame in ((HEADLINE_CSV, headline), (BOTTOM_LINES_CSV, lines)):
-        data = frame.to_csv(index=False).encode("utf-8")
-        atomic_write_bytes(args.out / name, data, manifest["temp_token"])
+def write_tables(args: argparse.Namespace, base: str | None) -> None:
+    """Write (and unless --quiet print) the summary, the headline table and the bottom lines
+    of every scenario in the folder: the numbers of the report's tables."""
+    results = load_results(args.out, base)
+    table = comparison_table(results)
+    lines = bottom_line_table(results.summary, results.manifest)
+    token = results.manifest["temp_token"]
+    for name, frame in ((HEADLINE_CSV, wide_table(table)), (BOTTOM_LINES_CSV, lines)):
+        atomic_write_bytes(args.out / name, frame.to_csv(index=False).encode("utf-8"), token)
     if not args.quiet:
-        print(format_table(headline, int(ts["month"].max())))
-        print(format_bottom_lines(lines))
+        print(format_summary(results, verdicts(results)))
+        print()
+        print(format_comparison(results, table))
 
 
 def validate_arguments(p: argparse.ArgumentParser) -> None:
@@ -268,8 +257,10 @@ COMMANDS = (
     Command(
         "run",
         "run scenarios and print the summary table",
-        "Run scenario files in batch, write Parquet results under --out and print median "
-        "and 90% interval of the headline measures.",
+        "Run scenario files in batch, write Parquet results under --out and print the "
+        "answer (each scenario against the reference) and the headline table. A folder "
+        "keeps every scenario run into it with the same --reps, --seed and code: running "
+        "one more scenario into it runs only that one.",
         run_arguments,
         cmd_run,
         interrupted=RESUME,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
 import json
 import re
 from pathlib import Path
@@ -29,6 +30,7 @@ from sim.report.compare import (
     level_cell,
     load_results,
 )
+from sim.report.grid import shown
 from sim.report.html import render, write_report
 from sim.report.sections.bottom import scenario_thresholds
 from sim.report.text import words
@@ -193,14 +195,53 @@ def test_report_renders_offline_in_chromium(batch: Path, tmp_path: Path, lang: s
             plots = page.evaluate(rendered)
             body = page.inner_text("body")
             html_lang = page.get_attribute("html", "lang")
+            first_screen = page.evaluate(FIRST_SCREEN)
+            tables = page.evaluate(TABLES_AND_CSV)
         finally:
             context.close()
+    # the answer is on the first screen, before any chart
+    assert first_screen["summary"] < first_screen["height"], first_screen
+    assert first_screen["sentence_bottom"] <= first_screen["height"], first_screen
+    assert first_screen["first_chart"] > first_screen["summary"], first_screen
+    assert words()[lang]["summary"] in body
+    # every table's CSV link yields the numbers the page shows
+    assert {t["name"] for t in tables} >= {"summary_table", "bottom_lines", "bottom_lines_summary"}
+    for t in tables:
+        frame = pd.read_csv(io.StringIO(t["csv"]))
+        assert len(frame) == len(t["rows"]), t["name"]
+        assert t["formats"] or t["name"] == "levers", t["name"]
+        for (_, row), text in zip(frame.iterrows(), t["rows"], strict=True):
+            for column, kind in t["formats"].items():
+                if pd.isna(row[column]):  # no number (the reference's own difference)
+                    continue
+                expected = shown(kind, row[column], row.get("unit", ""))
+                assert expected in text, (t["name"], column, expected, text)
     assert plots == declared, f"{plots} of {declared} plots rendered; console errors: {errors}"
     assert not errors, f"console errors: {errors}"
     assert not requests, f"the report asked the network for: {requests}"
     assert words()[lang]["headline"] in body
     assert getattr(registry()["state_equity"], lang) in body
     assert html_lang == ("zh-CN" if lang == "zh" else "en")
+
+
+FIRST_SCREEN = """() => {
+  const top = s => { const e = document.querySelector(s); return e ? e.getBoundingClientRect() : null; };
+  const li = document.querySelector('#summary ul.verdicts li');
+  const chart = top('.js-plotly-plot');
+  return {height: window.innerHeight, summary: top('#summary').top,
+          sentence_bottom: li.getBoundingClientRect().bottom,
+          first_chart: chart ? chart.top : Infinity};
+}"""
+TABLES_AND_CSV = """async () => {
+  const out = [];
+  for (const table of document.querySelectorAll('table[data-csv]')) {
+    const link = table.closest('.grid').querySelector('a.csv');
+    const csv = await (await fetch(link.href)).text();
+    out.push({name: table.dataset.csv, formats: JSON.parse(table.dataset.formats), csv,
+              rows: [...table.querySelectorAll('tbody tr.data')].map(r => r.innerText)});
+  }
+  return out;
+}"""
 
 
 # --- the reference scenario: --baseline NAME, default "baseline" when in the batch ------------
