@@ -540,6 +540,7 @@ def run_batch(
     executor: Executor | None = None,
     runner: Runner = compute_chunk,
     outputs: tuple[str, ...] = (),
+    sweep: dict | None = None,
 ) -> BatchResult:
     """Run every scenario for ``reps`` replications into ``out``; resume where parts exist.
 
@@ -547,6 +548,7 @@ def run_batch(
     once, or without one on ``workers`` local processes. ``runner`` computes a chunk's
     tables (it must be importable by the workers). ``outputs`` are the names of
     ``sim.results.OUTPUTS`` the caller will write into ``out`` afterwards (recorded now).
+    ``sweep`` is recorded in the manifest (see ``sim.sweep``).
     ``progress``: None shows tqdm's bar on a terminal and a line every 10% or 30 s
     otherwise (CI, a log file); False shows nothing.
     """
@@ -572,6 +574,7 @@ def run_batch(
         outputs,
         command=command,
         executor={"kind": "dask" if executor else "local", "workers": workers},
+        **({"sweep": sweep} if sweep else {}),
         chunks_total=len(chunks) + len(others),
         chunks_done=others_done + result.chunks_reused,
     )

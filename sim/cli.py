@@ -42,10 +42,12 @@ from sim.report.verdict import verdicts
 from sim.results import BOTTOM_LINES_CSV, HEADLINE_CSV, OUTPUTS, REPORT, atomic_write_bytes
 from sim.scenario import BUNDLED, Scenario, ScenarioError, load
 from sim.summary import bottom_line_table
+from sim.sweep import check_measures, grid, manifest_entry, parse_lever
 
 DEFAULT_REPS = 200
 DEFAULT_SEED = 1
 DEFAULT_OUT = Path("results/default")
+DEFAULT_SWEEP_OUT = Path("results/sweep")
 
 
 def positive_int(text: str) -> int:
@@ -88,6 +90,17 @@ def run_arguments(p: argparse.ArgumentParser) -> None:
         metavar="SCENARIO.toml",
         help=f"scenario files (default: every file in {BUNDLED.name}/)",
     )
+    batch_options(p, DEFAULT_OUT)
+    p.add_argument(
+        "--baseline",
+        metavar="NAME",
+        help="the scenario the report compares with (default: 'baseline' if in the batch, "
+        "otherwise none: levels only)",
+    )
+
+
+def batch_options(p: argparse.ArgumentParser, out: Path) -> None:
+    """The options of every command that runs a batch: --reps --seed --out --workers ..."""
     p.add_argument(
         "--reps",
         type=replications,
@@ -103,8 +116,8 @@ def run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--out",
         type=Path,
-        default=DEFAULT_OUT,
-        help=f"results folder (default {DEFAULT_OUT}): empty or one of this program's; "
+        default=out,
+        help=f"results folder (default {out}): empty or one of this program's; "
         "rerunning the same batch resumes it",
     )
     where = p.add_mutually_exclusive_group()
@@ -118,12 +131,6 @@ def run_arguments(p: argparse.ArgumentParser) -> None:
         "--scheduler",
         metavar="tcp://HOST:PORT",
         help="run the chunks on this Dask cluster instead (needs the 'cluster' extra)",
-    )
-    p.add_argument(
-        "--baseline",
-        metavar="NAME",
-        help="the scenario the report compares with (default: 'baseline' if in the batch, "
-        "otherwise none: levels only)",
     )
     p.add_argument(
         "--overwrite",
@@ -150,6 +157,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not scenarios:
         raise InputError(f"no scenario files given and none found in {BUNDLED}")
     base = reference([sc.name for sc in scenarios], args.baseline)
+    return run_and_report(args, scenarios, base)
+
+
+def run_and_report(
+    args: argparse.Namespace, scenarios: list[Scenario], base: str | None, sweep: dict | None = None
+) -> int:
+    """Run the batch of ``run`` or ``sweep``, then its tables and report."""
     outputs = tuple(name for name in OUTPUTS if name != REPORT or not args.no_report)
     batch = partial(
         run_batch,
@@ -161,6 +175,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         command=args.command_line,
         progress=False if args.quiet else None,
         outputs=outputs,
+        sweep=sweep,
     )
     try:
         if args.scheduler:
@@ -172,7 +187,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         error(f"a worker process died ({err}); {RESUME}")
         return EXIT_INCOMPLETE
     if result.chunks_run + result.chunks_reused:  # the table needs at least one chunk
-        write_tables(args, base)
+        write_tables(args, base, quiet=args.quiet or sweep is not None)
         if not args.no_report:
             print(f"report: {write_report(args.out, base)}")
     print(f"results: {args.out} ({result.chunks_run} chunks run, {result.chunks_reused} reused)")
@@ -186,7 +201,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_tables(args: argparse.Namespace, base: str | None) -> None:
+def write_tables(args: argparse.Namespace, base: str | None, quiet: bool) -> None:
     """Write (and unless --quiet print) the summary, the headline table and the bottom lines
     of every scenario in the folder: the numbers of the report's tables."""
     results = load_results(args.out, base)
@@ -195,10 +210,36 @@ def write_tables(args: argparse.Namespace, base: str | None) -> None:
     token = results.manifest["temp_token"]
     for name, frame in ((HEADLINE_CSV, wide_table(table)), (BOTTOM_LINES_CSV, lines)):
         atomic_write_bytes(args.out / name, frame.to_csv(index=False).encode("utf-8"), token)
-    if not args.quiet:
+    if not quiet:
         print(format_summary(results, verdicts(results)))
         print()
         print(format_comparison(results, table))
+
+
+def sweep_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", type=Path, metavar="SCENARIO.toml", help="the scenario swept")
+    p.add_argument(
+        "--lever",
+        action="append",
+        required=True,
+        metavar="NAME=LO:HI:N",
+        help="a numeric lever and N values from LO to HI; give it once (response curves) or "
+        "twice (heat maps over the grid)",
+    )
+    p.add_argument(
+        "--measures", nargs="+", metavar="MEASURE", help="measures drawn (default: headline)"
+    )
+    batch_options(p, DEFAULT_SWEEP_OUT)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    base = load(args.scenario)
+    levers = [parse_lever(text) for text in args.lever]
+    measures = check_measures(args.measures)
+    scenarios, points = grid(base, levers)
+    return run_and_report(
+        args, scenarios, None, sweep=manifest_entry(base, levers, points, measures)
+    )
 
 
 def validate_arguments(p: argparse.ArgumentParser) -> None:
@@ -263,6 +304,18 @@ COMMANDS = (
         "one more scenario into it runs only that one.",
         run_arguments,
         cmd_run,
+        interrupted=RESUME,
+    ),
+    Command(
+        "sweep",
+        "run one scenario per value of a lever (or grid of two) and draw response curves",
+        "Run SCENARIO.toml once per value of --lever NAME=LO:HI:N (N values from LO to HI), "
+        "or per point of the grid of two levers, on common random numbers and the batch "
+        "machinery of run; the report draws each measure's median and bands against the "
+        "lever (heat maps for two), each bottom line's breach probability and the chance of "
+        "meeting the deadline.",
+        sweep_arguments,
+        cmd_sweep,
         interrupted=RESUME,
     ),
     Command(

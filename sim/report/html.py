@@ -27,6 +27,7 @@ from sim.report.sections.headline import headline_section
 from sim.report.sections.reproduce import reproduce_section
 from sim.report.sections.scenarios import scenarios_section
 from sim.report.sections.summary import summary_section
+from sim.report.sections.sweep import sweep_section
 from sim.report.text import LANGS, css
 from sim.results import MANIFEST, OUTPUTS, REPORT, atomic_write_bytes, claim_output
 from sim.summary import calendar
@@ -53,6 +54,9 @@ def render(results: Results, lang: str = "en") -> str:
     """The whole report as one HTML page."""
     check_lang(lang)
     page = Page(results, lang)
+    if results.manifest.get("sweep"):
+        nav = (("sweep", "sweep"), ("reproduce", "reproduce"))
+        return document(page, [sweep_section(page), reproduce_section(page)], nav)
     sections = [summary_section(page), scenarios_section(page), headline_section(page)]
     q, mean = scenario_statistics(results)
     sections += [
