@@ -32,7 +32,7 @@ from sim.commands import (
     register,
 )
 from sim.measures import registry
-from sim.parameters import table
+from sim.parameters import KINDS, table
 from sim.report import write_report
 from sim.report.cli import COMMANDS as REPORT_COMMANDS
 from sim.report.compare import comparison_table, format_comparison, load_results, reference
@@ -40,7 +40,7 @@ from sim.report.sections.headline import wide_table
 from sim.report.summary_text import format_summary
 from sim.report.verdict import verdicts
 from sim.results import BOTTOM_LINES_CSV, HEADLINE_CSV, OUTPUTS, REPORT, atomic_write_bytes
-from sim.scenario import BUNDLED, Scenario, ScenarioError, load
+from sim.scenario import BUNDLED, Scenario, ScenarioError, load, overrides
 from sim.summary import bottom_line_table
 from sim.sweep import check_measures, grid, manifest_entry, parse_lever
 
@@ -251,11 +251,32 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for path in args.scenarios:
         try:
             sc = load(path)
-            print(printable(f"{path}: ok ({sc.title})"))
+            parent, found = overrides(path)
+            what = f"changes {len(found)}:" if found else "changes nothing"
+            print(printable(f"{path}: ok ({sc.title}); extends {parent}, {what}"))
+            for o in found:
+                unit = "" if o.unit == "-" else f" {o.unit}"
+                same = " (as inherited)" if o.inherited == o.value else ""
+                line = f"  {o.key}: {shown_value(o.inherited)} → {shown_value(o.value)}{unit}"
+                print(printable(line + same))
         except ScenarioError as err:
             print(str(err), file=sys.stderr)
             worst = EXIT_BAD_INPUT
     return worst
+
+
+def shown_value(x: object) -> str:
+    """A parameter's value for a listing: true/false, a number, a law."""
+    if isinstance(x, bool):
+        return str(x).lower()
+    if isinstance(x, dict):
+        return (
+            x.get("distribution", "")
+            + "("
+            + ", ".join(f"{k}={v}" for k, v in x.items() if k != "distribution")
+            + ")"
+        )
+    return str(x)
 
 
 def cmd_measures(args: argparse.Namespace) -> int:
@@ -266,13 +287,40 @@ def cmd_measures(args: argparse.Namespace) -> int:
     return 0
 
 
+PARAMETER_COLUMNS = (
+    "Columns: name = default [unit; allowed range or choices]  English name. Source: where the "
+    "value comes from ('assumption' says why). Uncertainties show their law, e.g. "
+    "triangular(low, mode, high); a scenario overrides any entry in its section."
+)
+
+
 def parameters_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--markdown", action="store_true", help="print as Markdown (docs/parameters.md)")
+    p.add_argument(
+        "--kind",
+        choices=KINDS,
+        help="only this section (levers, thresholds, settings, uncertainties, constants)",
+    )
+    p.add_argument("--group", help="only levers of this group (e.g. pace, labour)")
+    p.add_argument("--name", help="only entries whose name holds this text (e.g. stake)")
 
 
 def cmd_parameters(args: argparse.Namespace) -> int:
     markdown = args.markdown
+    shown_any = False
     for kind, entries in table().items():
+        entries = {
+            n: p
+            for n, p in entries.items()
+            if (args.kind in (None, kind))
+            and (args.group is None or p.group == args.group)
+            and (args.name is None or args.name in n)
+        }
+        if not entries:
+            continue
+        if not (shown_any or markdown):
+            print(PARAMETER_COLUMNS)
+        shown_any = True
         if markdown:
             print(
                 f"\n## {kind}\n\n| name | default | unit | range | zh | en | source |\n|---|---|---|---|---|---|---|"
@@ -291,6 +339,11 @@ def cmd_parameters(args: argparse.Namespace) -> int:
                 print(
                     f"  {p.name} = {p.default_text()}  [{p.unit}; {rng}]  {p.en}. Source: {p.source}"
                 )
+    if not shown_any:
+        groups = sorted({p.group for p in table()["levers"].values() if p.group})
+        raise InputError(
+            "parameters: no entry matches --kind/--group/--name; groups: " + ", ".join(groups)
+        )
     return 0
 
 
@@ -321,7 +374,8 @@ COMMANDS = (
     Command(
         "validate",
         "check scenario files",
-        "Check scenario files; print one line per file.",
+        "Check scenario files; for each, print what it changes relative to what it "
+        "extends (the key, inherited value → new value, unit).",
         validate_arguments,
         cmd_validate,
     ),

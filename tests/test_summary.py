@@ -25,6 +25,7 @@ from sim.report.summary_text import format_summary, sentence
 from sim.report.verdict import chance_frame, verdicts
 from sim.scenario import derive, load
 from tests.conftest import SCENARIOS, SEED
+from tests.folders import assert_one_line_error, cli
 
 REPS = 60  # two chunks: 50 and 10
 HORIZON = 18
@@ -221,3 +222,40 @@ def test_a_batch_whose_stderr_is_not_a_terminal_prints_progress_lines(tmp_path, 
     run_batch(scenarios, 3, SEED, tmp_path / "out")  # progress=None; pytest's stderr is no tty
     err = capsys.readouterr().err
     assert "replications 3/3 (100%)" in err and "ETA" in err
+
+
+def test_validate_prints_what_a_file_changes_relative_to_what_it_extends(tmp_path, capsys):
+    team = tmp_path / "team" / "ours.toml"
+    team.parent.mkdir()
+    team.write_text(
+        'extends = "city_plan"\n[levers]\nplans_per_month = 30.0\npilots_first = true\n',
+        encoding="utf-8",
+    )
+    code, out, err = cli(capsys, "validate", str(team))
+    assert code == 0, err
+    assert "extends city_plan, changes 2:" in out
+    assert "levers.plans_per_month: 24.0 → 30.0 plans/month" in out
+    assert "levers.pilots_first: true → true (as inherited)" in out
+
+
+def test_parameters_takes_a_filter_and_explains_its_columns(capsys):
+    code, out, _ = cli(capsys, "parameters", "--name", "stake", "--kind", "levers")
+    assert code == 0 and out.startswith("Columns: name = default [unit;")
+    names = [line.split(" = ")[0].strip() for line in out.splitlines() if " = " in line[:60]]
+    assert names and all("stake" in n for n in names[1:]), names
+    code, _, err = cli(capsys, "parameters", "--group", "nope")
+    assert_one_line_error(code, err, "no entry matches", "labour")
+
+
+def test_a_scenario_outside_scenarios_extending_city_plan_by_name_runs(tmp_path, capsys):
+    team = tmp_path / "team" / "ours.toml"
+    team.parent.mkdir()
+    team.write_text(
+        'extends = "city_plan"\n[settings]\nhorizon_months = 18\n[levers]\nboard_share = 0.5\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code, stdout, err = cli(capsys, "run", str(team), "--reps", "2", "--out", str(out), "--quiet")
+    assert code == 0, err
+    assert (out / "report.html").is_file() and "(1 chunks run, 0 reused)" in stdout
+    assert set(pd.read_parquet(out / "summary")["scenario"]) == {"ours"}
