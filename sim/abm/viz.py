@@ -192,8 +192,28 @@ def EnterpriseView(model: SOEReformModel):  # noqa: N802 - a Solara component
 
 
 def month_label(month: float, _: object = None) -> str:
-    """A tick of the month axis: the month and its date, '18\n2023-12'."""
-    return f"{int(month)}\n{calendar(int(month))}" if month >= 0 else ""
+    """A tick of the month axis: the month and its date, '18\n2023-12' (whole months only)."""
+    return f"{int(month)}\n{calendar(int(month))}" if month >= 0 and month == int(month) else ""
+
+
+# Mesa's sidebar puts a long label and its slider on one line, which leaves the slider no
+# width, and shows a slider's value only while it is dragged: the label gets a line of its
+# own above a full-width slider, and the value stays shown beside the thumb.
+SIDEBAR_CSS = """
+.v-input__slider .v-input__slot { flex-wrap: wrap; }
+.v-input__slider .v-input__slot > .v-label {
+  flex: 1 0 100%; max-width: 100%; white-space: normal; height: auto; margin-bottom: 22px;
+}
+.v-input__slider .v-slider { flex: 1 0 100%; min-width: 160px; }
+.v-input__slider .v-slider__thumb-label-container { display: block !important; }
+.v-input__slider .v-slider__thumb-label { transform: translateY(-20%) translateY(-12px)
+  translateX(-50%) rotate(45deg) !important; }
+"""
+
+
+def SidebarStyle(model: SOEReformModel):  # noqa: N802 - a Solara component
+    """The sidebar's style (a component of the page, so that Solara serves it)."""
+    return solara.Style(SIDEBAR_CSS)
 
 
 def plot(name: str):
@@ -247,7 +267,11 @@ def make_page(scenario_path: str, seed: int):
     }
     return SolaraViz(
         ExploreModel(**start),
-        components=[(EnterpriseView, 0), *(plot(name) for name in headline())],
+        components=[
+            (SidebarStyle, 0),
+            (EnterpriseView, 0),
+            *(plot(name) for name in headline()),
+        ],
         model_params=params,
         name="SOE reform: the agent model (Mesa)",
         play_interval=200,
