@@ -8,6 +8,7 @@ import pandas as pd
 
 from sim.bottom_lines import BOTTOM_LINES, breach_probability
 from sim.codes import DEADLINE_MONTH
+from sim.parameters import table as parameter_table
 
 START = pd.Period("2022-06", freq="M")  # month 0: the state at the end of June 2022
 
@@ -29,18 +30,25 @@ def bottom_line_table(summary: pd.DataFrame, manifest: dict[str, Any]) -> pd.Dat
             continue
         thresholds = manifest.get("thresholds", {}).get(name) or {}
         levers = manifest.get("scenario_levers", {}).get(name) or {}
+        units = parameter_table()["thresholds"]
         checks = [
-            (line.name, thresholds.get(line.threshold), part[f"breach_{line.name}"])
+            (
+                line.name,
+                thresholds.get(line.threshold),
+                units[line.threshold].unit,
+                part[f"breach_{line.name}"],
+            )
             for line in BOTTOM_LINES
         ]
-        checks.append(("deadline_met", levers.get("deadline_month"), part["deadline_met"]))
-        for line, threshold, flags in checks:
+        checks.append(("deadline_met", levers.get("deadline_month"), "month", part["deadline_met"]))
+        for line, threshold, unit, flags in checks:
             p, low, high = breach_probability(flags.to_numpy(dtype=bool))
             rows.append(
                 {
                     "scenario": name,
                     "line": line,
                     "threshold": threshold,
+                    "threshold_unit": unit,
                     "probability": p,
                     "ci_low": low,
                     "ci_high": high,

@@ -154,6 +154,7 @@ def test_run_prints_bottom_lines_from_the_summary_and_writes_the_report(batch):
     flags = summary.loc[summary["scenario"] == "city_plan", "breach_stability"]
     assert row["probability"] == flags.mean() and row["replications"] == len(flags) == 60
     assert row["ci_low"] <= row["probability"] <= row["ci_high"]
+    assert row["threshold_unit"] == "share of initial employment"  # a unit on every threshold
     met = lines[(lines["scenario"] == "city_plan") & (lines["line"] == "deadline_met")].iloc[0]
     assert (
         met["probability"] == summary.loc[summary["scenario"] == "city_plan", "deadline_met"].mean()
