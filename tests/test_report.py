@@ -283,3 +283,14 @@ def test_a_chosen_baseline_outside_the_batch_is_one_line(batch: Path, tmp_path: 
     for command in ("report", "compare"):
         code, _, err = cli(capsys, command, str(batch), "--baseline", "x")
         assert_one_line_error(code, err, "--baseline 'x'", "allowed: baseline, city_plan")
+
+
+def test_a_shaded_cell_is_a_material_change_and_the_style_shades_it(batch: Path) -> None:
+    page = render(load_results(batch))
+    for css in ("better", "worse"):
+        assert f"td.{css} {{ background" in page  # the style the cells use
+    section = page[page.index('<section id="headline">') :]
+    section = section[: section.index("</section>")]
+    shaded = re.findall(r'<td class="(better|worse|changed)">', section)
+    table = comparison_table(load_results(batch))
+    assert shaded and len(shaded) == int(table["material"].sum())
