@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 
 from sim.commands import UserError
 from sim.measures import registry
-from sim.parameters import table
+from sim.parameters import table as parameter_table
 from sim.scenario import name_problem
 
 PROGRAM = "soe-reform-sim"
@@ -231,7 +231,7 @@ def _sweep(v: Any) -> bool:
         return False
     levers = set(v["levers"])
     return (
-        levers <= set(table()["levers"])
+        levers <= set(parameter_table()["levers"])
         and set(v["measures"]) <= set(registry())
         and all(set(point) == levers for point in v["points"].values())
     )
