@@ -49,16 +49,17 @@ from itertools import islice
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
 from sim.commands import InputError, StopSignals, UserError, printable, signals_deferred
 from sim.engine import simulate
+from sim.progress import ProgressBar, progress_bar
 from sim.randomness import STREAMS
 from sim.results import (
     FORMAT,
     MANIFEST,
     PROGRAM,
     DamagedPart,
+    chunk_count,
     code_version,
     new_token,
     package_versions,
@@ -126,8 +127,11 @@ class BatchResult:
 
 @dataclass
 class Kept:
-    """What an output folder keeps of an earlier run of the same batch."""
+    """What an output folder keeps of earlier runs with the same seed, replications, chunk
+    size and code: their scenarios (those not named again stay, with their parts)."""
 
+    scenarios: dict[str, str] = field(default_factory=dict)  # name -> digest, in order
+    entries: dict[str, dict] = field(default_factory=dict)  # PER_SCENARIO key -> entries
     parts: dict[str, dict] = field(default_factory=dict)  # its records, damaged ones too
     outputs: list[str] = field(default_factory=list)  # recorded output names
     verified: set[str] = field(default_factory=set)  # parts that match their records
@@ -151,7 +155,8 @@ def loaded_code_version() -> str:
 
 
 def batch_identity(scenarios: list[Scenario], reps: int, seed: int) -> dict:
-    """What makes two batches the same batch."""
+    """What makes two batches the same batch: the keys of ``SHARED`` must match for a folder
+    to take more scenarios; each scenario's digest keys its own parts."""
     return {
         "seed": seed,
         "replications": reps,
@@ -159,6 +164,18 @@ def batch_identity(scenarios: list[Scenario], reps: int, seed: int) -> dict:
         "code_version": loaded_code_version(),
         "scenarios": {sc.name: sc.digest() for sc in scenarios},
     }
+
+
+SHARED = ("seed", "replications", "chunk_size", "code_version")  # of every scenario in a folder
+PER_SCENARIO = (  # manifest keys holding one entry per scenario, kept for those not rerun
+    "scenario_files",
+    "scenario_chains",
+    "scenario_titles",
+    "horizons",
+    "thresholds",
+    "scenario_levers",
+    "scenario_descriptions",
+)
 
 
 def check_names(scenarios: list[Scenario]) -> None:
@@ -221,7 +238,13 @@ def prepare_output(
     old = old_manifest(out)
     if old is None:
         return Kept()
-    changed = [k for k, v in identity.items() if old["identity"].get(k) != v]
+    digests = old["identity"]["scenarios"]
+    changed = [k for k in SHARED if old["identity"].get(k) != identity[k]]
+    changed += [
+        f"scenario {name}"
+        for name, digest in identity["scenarios"].items()
+        if digests.get(name, digest) != digest
+    ]
     if changed and not overwrite:
         raise BatchConflict(
             f"{out}: holds a different batch (changed: {', '.join(changed)}); "
@@ -240,7 +263,12 @@ def prepare_output(
     if overwrite:
         remove_files(out, ours)
         return Kept()
-    kept = Kept(parts=dict(old["parts"]), outputs=list(old["outputs"]))
+    kept = Kept(
+        scenarios=dict(digests),
+        entries={key: dict(old.get(key, {})) for key in PER_SCENARIO},
+        parts=dict(old["parts"]),
+        outputs=list(old["outputs"]),
+    )
     for rel, record in old["parts"].items():
         try:
             verify_part(out, rel, record)
@@ -467,22 +495,30 @@ def store(
 def new_manifest(
     scenarios: list[Scenario], identity: dict, kept: Kept, outputs: tuple[str, ...], **run: object
 ) -> dict:
-    """The manifest of a batch about to run: what is run, and what the folder holds."""
+    """The manifest of a batch about to run: what is run, and what the folder holds (the
+    scenarios of earlier runs into it too, with their parts)."""
+    entries = {
+        "scenario_files": {sc.name: dict(sc.files) for sc in scenarios},
+        "scenario_chains": {sc.name: sc.chain() for sc in scenarios},
+        "scenario_titles": {sc.name: {"en": sc.title, "zh": sc.title_zh} for sc in scenarios},
+        "horizons": {sc.name: sc.horizon for sc in scenarios},
+        "thresholds": {sc.name: dict(sc.thresholds) for sc in scenarios},
+        "scenario_levers": {sc.name: dict(sc.levers) for sc in scenarios},
+        "scenario_descriptions": {sc.name: sc.description for sc in scenarios},
+    }
+    for key, old in kept.entries.items():
+        entries[key] = {**{n: v for n, v in old.items() if n in kept.scenarios}, **entries[key]}
     return {
         "program": PROGRAM,
         "format": FORMAT,
-        "identity": identity,
+        "identity": {**identity, "scenarios": {**kept.scenarios, **identity["scenarios"]}},
         **run,
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": package_versions(),
         "python": sys.version.split()[0],
         "pairing": PAIRING,
         "tables": list(TABLES),
-        "scenario_files": {sc.name: dict(sc.files) for sc in scenarios},
-        "scenario_chains": {sc.name: sc.chain() for sc in scenarios},
-        "scenario_titles": {sc.name: {"en": sc.title, "zh": sc.title_zh} for sc in scenarios},
-        "horizons": {sc.name: sc.horizon for sc in scenarios},
-        "thresholds": {sc.name: dict(sc.thresholds) for sc in scenarios},
+        **entries,
         "status": "running",
         "failures": [],
         "parts": dict(kept.parts),
@@ -504,6 +540,7 @@ def run_batch(
     executor: Executor | None = None,
     runner: Runner = compute_chunk,
     outputs: tuple[str, ...] = (),
+    sweep: dict | None = None,
 ) -> BatchResult:
     """Run every scenario for ``reps`` replications into ``out``; resume where parts exist.
 
@@ -511,7 +548,9 @@ def run_batch(
     once, or without one on ``workers`` local processes. ``runner`` computes a chunk's
     tables (it must be importable by the workers). ``outputs`` are the names of
     ``sim.results.OUTPUTS`` the caller will write into ``out`` afterwards (recorded now).
-    ``progress``: None shows the bar on a terminal only.
+    ``sweep`` is recorded in the manifest (see ``sim.sweep``).
+    ``progress``: None shows tqdm's bar on a terminal and a line every 10% or 30 s
+    otherwise (CI, a log file); False shows nothing.
     """
     check_names(scenarios)
     if not 1 <= reps <= MAX_REPS:
@@ -521,6 +560,13 @@ def run_batch(
     kept = prepare_output(out, identity, chunks, outputs, overwrite)
     todo = [ch for ch in chunks if any(f"{t}/{ch.part}" not in kept.verified for t in TABLES)]
     result = BatchResult(out=out, chunks_reused=len(chunks) - len(todo))
+    others = [  # the chunks of the folder's scenarios this command does not name
+        part_name(name, k)
+        for name in kept.scenarios
+        if name not in identity["scenarios"]
+        for k in range(chunk_count(reps, CHUNK_SIZE))
+    ]
+    others_done = sum(all(f"{t}/{part}" in kept.verified for t in TABLES) for part in others)
     manifest = new_manifest(
         scenarios,
         identity,
@@ -528,8 +574,9 @@ def run_batch(
         outputs,
         command=command,
         executor={"kind": "dask" if executor else "local", "workers": workers},
-        chunks_total=len(chunks),
-        chunks_done=result.chunks_reused,
+        **({"sweep": sweep} if sweep else {}),
+        chunks_total=len(chunks) + len(others),
+        chunks_done=others_done + result.chunks_reused,
     )
     token = manifest["temp_token"]
     out.mkdir(parents=True, exist_ok=True)
@@ -543,21 +590,14 @@ def run_batch(
             file=sys.stderr,
         )
     reused = sum(len(ch.replications) for ch in chunks) - sum(len(ch.replications) for ch in todo)
-    bar = tqdm(
-        total=reps * len(scenarios),
-        initial=reused,
-        unit="rep",
-        desc="replications",
-        disable=None if progress is None else not progress,
-        file=sys.stderr,
-    )
+    bar = progress_bar(reps * len(scenarios), reused, progress)
     status = "interrupted"  # unless the loop ends: a signal, a dead worker process, a full disk
     with StopSignals():
         pool = executor or local_executor(workers)
         try:
             for finished in run_chunks(pool, todo, seed, runner, IN_FLIGHT_PER_WORKER * workers):
                 with signals_deferred():
-                    record_round(out, manifest, finished, result, bar, seed)
+                    record_round(out, manifest, finished, result, bar, seed, others_done)
             status = "complete" if result.complete else "incomplete"
         finally:
             with signals_deferred():
@@ -567,7 +607,7 @@ def run_batch(
                 manifest.update(
                     status=status,
                     finished=datetime.now(UTC).isoformat(timespec="seconds"),
-                    chunks_done=result.chunks_reused + result.chunks_run,
+                    chunks_done=others_done + result.chunks_reused + result.chunks_run,
                     failures=result.failures,
                 )
                 write_manifest(out, manifest, token)
@@ -579,8 +619,9 @@ def record_round(
     manifest: dict,
     finished: list[tuple[Chunk, Outcome]],
     result: BatchResult,
-    bar: tqdm,
+    bar: ProgressBar,
     seed: int,
+    others_done: int,
 ) -> None:
     """Store the chunks that finished together and report those that failed."""
     done = [(ch, parts) for ch, parts in finished if not isinstance(parts, BaseException)]
@@ -590,7 +631,8 @@ def record_round(
             result.failures.append(record)
             bar.write(failure_message(record), file=sys.stderr)
     result.chunks_run += len(done)
-    manifest.update(chunks_done=result.chunks_reused + result.chunks_run, failures=result.failures)
+    done_now = others_done + result.chunks_reused + result.chunks_run
+    manifest.update(chunks_done=done_now, failures=result.failures)
     store(out, manifest, done, manifest["temp_token"])
     bar.update(sum(len(ch.replications) for ch, _ in finished))
 

@@ -33,31 +33,22 @@ from sim.commands import (
     register,
 )
 from sim.measures import registry
-from sim.parameters import table
+from sim.parameters import KINDS, table
 from sim.report import write_report
 from sim.report.cli import COMMANDS as REPORT_COMMANDS
-from sim.report.compare import reference
-from sim.results import (
-    BOTTOM_LINES_CSV,
-    HEADLINE_CSV,
-    OUTPUTS,
-    REPORT,
-    atomic_write_bytes,
-    read_manifest,
-    read_table,
-)
-from sim.scenario import BUNDLED, Scenario, ScenarioError, load
-from sim.summary import (
-    DEADLINE_MONTH,
-    bottom_line_table,
-    format_bottom_lines,
-    format_table,
-    headline_table,
-)
+from sim.report.compare import comparison_table, format_comparison, load_results, reference
+from sim.report.sections.headline import wide_table
+from sim.report.summary_text import format_summary
+from sim.report.verdict import verdicts
+from sim.results import BOTTOM_LINES_CSV, HEADLINE_CSV, OUTPUTS, REPORT, atomic_write_bytes
+from sim.scenario import BUNDLED, Scenario, ScenarioError, load, overrides
+from sim.summary import bottom_line_table
+from sim.sweep import check_measures, grid, manifest_entry, parse_lever
 
 DEFAULT_REPS = 200
 DEFAULT_SEED = 1
 DEFAULT_OUT = Path("results/default")
+DEFAULT_SWEEP_OUT = Path("results/sweep")
 
 
 def positive_int(text: str) -> int:
@@ -100,6 +91,17 @@ def run_arguments(p: argparse.ArgumentParser) -> None:
         metavar="SCENARIO.toml",
         help=f"scenario files (default: every file in {BUNDLED.name}/)",
     )
+    batch_options(p, DEFAULT_OUT)
+    p.add_argument(
+        "--baseline",
+        metavar="NAME",
+        help="the scenario the report compares with (default: 'baseline' if in the batch, "
+        "otherwise none: levels only)",
+    )
+
+
+def batch_options(p: argparse.ArgumentParser, out: Path) -> None:
+    """The options of every command that runs a batch: --reps --seed --out --workers ..."""
     p.add_argument(
         "--reps",
         type=replications,
@@ -115,8 +117,8 @@ def run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--out",
         type=Path,
-        default=DEFAULT_OUT,
-        help=f"results folder (default {DEFAULT_OUT}): empty or one of this program's; "
+        default=out,
+        help=f"results folder (default {out}): empty or one of this program's; "
         "rerunning the same batch resumes it",
     )
     where = p.add_mutually_exclusive_group()
@@ -130,12 +132,6 @@ def run_arguments(p: argparse.ArgumentParser) -> None:
         "--scheduler",
         metavar="tcp://HOST:PORT",
         help="run the chunks on this Dask cluster instead (needs the 'cluster' extra)",
-    )
-    p.add_argument(
-        "--baseline",
-        metavar="NAME",
-        help="the scenario the report compares with (default: 'baseline' if in the batch, "
-        "otherwise none: levels only)",
     )
     p.add_argument(
         "--overwrite",
@@ -162,6 +158,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not scenarios:
         raise InputError(f"no scenario files given and none found in {BUNDLED}")
     base = reference([sc.name for sc in scenarios], args.baseline)
+    return run_and_report(args, scenarios, base)
+
+
+def run_and_report(
+    args: argparse.Namespace, scenarios: list[Scenario], base: str | None, sweep: dict | None = None
+) -> int:
+    """Run the batch of ``run`` or ``sweep``, then its tables and report."""
     outputs = tuple(name for name in OUTPUTS if name != REPORT or not args.no_report)
     batch = partial(
         run_batch,
@@ -173,6 +176,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         command=args.command_line,
         progress=False if args.quiet else None,
         outputs=outputs,
+        sweep=sweep,
     )
     try:
         if args.scheduler:
@@ -184,7 +188,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         error(f"a worker process died ({err}); {RESUME}")
         return EXIT_INCOMPLETE
     if result.chunks_run + result.chunks_reused:  # the table needs at least one chunk
-        write_tables(args, scenarios)
+        write_tables(args, base, quiet=args.quiet or sweep is not None)
         if not args.no_report:
             print(f"report: {write_report(args.out, base)}")
     print(f"results: {args.out} ({result.chunks_run} chunks run, {result.chunks_reused} reused)")
@@ -198,19 +202,45 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_tables(args: argparse.Namespace, scenarios: list[Scenario]) -> None:
-    """Write (and unless --quiet print) the headline table and the bottom lines."""
-    manifest = read_manifest(args.out)
-    months = [DEADLINE_MONTH, *(sc.horizon for sc in scenarios)]
-    ts = read_table(args.out, manifest, "timeseries", months=months)
-    headline = headline_table(ts)
-    lines = bottom_line_table(read_table(args.out, manifest, "summary"), scenarios)
-    for name, frame in ((HEADLINE_CSV, headline), (BOTTOM_LINES_CSV, lines)):
-        data = frame.to_csv(index=False).encode("utf-8")
-        atomic_write_bytes(args.out / name, data, manifest["temp_token"])
-    if not args.quiet:
-        print(format_table(headline, int(ts["month"].max())))
-        print(format_bottom_lines(lines))
+def write_tables(args: argparse.Namespace, base: str | None, quiet: bool) -> None:
+    """Write (and unless --quiet print) the summary, the headline table and the bottom lines
+    of every scenario in the folder: the numbers of the report's tables."""
+    results = load_results(args.out, base)
+    table = comparison_table(results)
+    lines = bottom_line_table(results.summary, results.manifest)
+    token = results.manifest["temp_token"]
+    for name, frame in ((HEADLINE_CSV, wide_table(table)), (BOTTOM_LINES_CSV, lines)):
+        atomic_write_bytes(args.out / name, frame.to_csv(index=False).encode("utf-8"), token)
+    if not quiet:
+        print(format_summary(results, verdicts(results)))
+        print()
+        print(format_comparison(results, table))
+
+
+def sweep_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", type=Path, metavar="SCENARIO.toml", help="the scenario swept")
+    p.add_argument(
+        "--lever",
+        action="append",
+        required=True,
+        metavar="NAME=LO:HI:N",
+        help="a numeric lever and N values from LO to HI; give it once (response curves) or "
+        "twice (heat maps over the grid)",
+    )
+    p.add_argument(
+        "--measures", nargs="+", metavar="MEASURE", help="measures drawn (default: headline)"
+    )
+    batch_options(p, DEFAULT_SWEEP_OUT)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    base = load(args.scenario)
+    levers = [parse_lever(text) for text in args.lever]
+    measures = check_measures(args.measures)
+    scenarios, points = grid(base, levers)
+    return run_and_report(
+        args, scenarios, None, sweep=manifest_entry(base, levers, points, measures)
+    )
 
 
 def validate_arguments(p: argparse.ArgumentParser) -> None:
@@ -222,11 +252,32 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for path in args.scenarios:
         try:
             sc = load(path)
-            print(printable(f"{path}: ok ({sc.title})"))
+            parent, found = overrides(path)
+            what = f"changes {len(found)}:" if found else "changes nothing"
+            print(printable(f"{path}: ok ({sc.title}); extends {parent}, {what}"))
+            for o in found:
+                unit = "" if o.unit == "-" else f" {o.unit}"
+                same = " (as inherited)" if o.inherited == o.value else ""
+                line = f"  {o.key}: {shown_value(o.inherited)} → {shown_value(o.value)}{unit}"
+                print(printable(line + same))
         except ScenarioError as err:
             print(str(err), file=sys.stderr)
             worst = EXIT_BAD_INPUT
     return worst
+
+
+def shown_value(x: object) -> str:
+    """A parameter's value for a listing: true/false, a number, a law."""
+    if isinstance(x, bool):
+        return str(x).lower()
+    if isinstance(x, dict):
+        return (
+            x.get("distribution", "")
+            + "("
+            + ", ".join(f"{k}={v}" for k, v in x.items() if k != "distribution")
+            + ")"
+        )
+    return str(x)
 
 
 def cmd_measures(args: argparse.Namespace) -> int:
@@ -237,13 +288,40 @@ def cmd_measures(args: argparse.Namespace) -> int:
     return 0
 
 
+PARAMETER_COLUMNS = (
+    "Columns: name = default [unit; allowed range or choices]  English name. Source: where the "
+    "value comes from ('assumption' says why). Uncertainties show their law, e.g. "
+    "triangular(low, mode, high); a scenario overrides any entry in its section."
+)
+
+
 def parameters_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--markdown", action="store_true", help="print as Markdown (docs/parameters.md)")
+    p.add_argument(
+        "--kind",
+        choices=KINDS,
+        help="only this section (levers, thresholds, settings, uncertainties, constants)",
+    )
+    p.add_argument("--group", help="only levers of this group (e.g. pace, labour)")
+    p.add_argument("--name", help="only entries whose name holds this text (e.g. stake)")
 
 
 def cmd_parameters(args: argparse.Namespace) -> int:
     markdown = args.markdown
+    shown_any = False
     for kind, entries in table().items():
+        entries = {
+            n: p
+            for n, p in entries.items()
+            if (args.kind in (None, kind))
+            and (args.group is None or p.group == args.group)
+            and (args.name is None or args.name in n)
+        }
+        if not entries:
+            continue
+        if not (shown_any or markdown):
+            print(PARAMETER_COLUMNS)
+        shown_any = True
         if markdown:
             print(
                 f"\n## {kind}\n\n| name | default | unit | range | zh | en | source |\n|---|---|---|---|---|---|---|"
@@ -262,6 +340,11 @@ def cmd_parameters(args: argparse.Namespace) -> int:
                 print(
                     f"  {p.name} = {p.default_text()}  [{p.unit}; {rng}]  {p.en}. Source: {p.source}"
                 )
+    if not shown_any:
+        groups = sorted({p.group for p in table()["levers"].values() if p.group})
+        raise InputError(
+            "parameters: no entry matches --kind/--group/--name; groups: " + ", ".join(groups)
+        )
     return 0
 
 
@@ -269,16 +352,31 @@ COMMANDS = (
     Command(
         "run",
         "run scenarios and print the summary table",
-        "Run scenario files in batch, write Parquet results under --out and print median "
-        "and 90% interval of the headline measures.",
+        "Run scenario files in batch, write Parquet results under --out and print the "
+        "answer (each scenario against the reference) and the headline table. A folder "
+        "keeps every scenario run into it with the same --reps, --seed and code: running "
+        "one more scenario into it runs only that one.",
         run_arguments,
         cmd_run,
         interrupted=RESUME,
     ),
     Command(
+        "sweep",
+        "run one scenario per value of a lever (or grid of two) and draw response curves",
+        "Run SCENARIO.toml once per value of --lever NAME=LO:HI:N (N values from LO to HI), "
+        "or per point of the grid of two levers, on common random numbers and the batch "
+        "machinery of run; the report draws each measure's median and bands against the "
+        "lever (heat maps for two), each bottom line's breach probability and the chance of "
+        "meeting the deadline.",
+        sweep_arguments,
+        cmd_sweep,
+        interrupted=RESUME,
+    ),
+    Command(
         "validate",
         "check scenario files",
-        "Check scenario files; print one line per file.",
+        "Check scenario files; for each, print what it changes relative to what it "
+        "extends (the key, inherited value → new value, unit).",
         validate_arguments,
         cmd_validate,
     ),

@@ -33,6 +33,14 @@ class Measure:
     scope: str
     kind: str
     headline: bool
+    material: float | None = None  # headline only: the smallest change that matters
+    better: str = ""  # headline only: "higher", "lower" or "either" (no agreed direction)
+
+    @property
+    def direction(self) -> int:
+        """+1 when more is better (or, for "either", the direction P(better) counts), -1 when
+        less is."""
+        return -1 if self.better == "lower" else 1
 
 
 @dataclass(frozen=True)

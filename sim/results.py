@@ -41,6 +41,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.commands import UserError
+from sim.measures import registry
+from sim.parameters import table as parameter_table
 from sim.scenario import name_problem
 
 PROGRAM = "soe-reform-sim"
@@ -213,6 +215,35 @@ SCHEMA: dict[str, Check] = {
 }
 
 
+def _scalar(v: Any) -> bool:
+    return v is None or isinstance(v, str | bool) or _number(v)
+
+
+def _sweep(v: Any) -> bool:
+    """A sweep's entry (``sim.sweep.manifest_entry``): known levers and measures only."""
+    ok = _fields(
+        base=_str,
+        levers=_map(_list(_number)),
+        points=_map(_map(_number)),
+        measures=_list(_str),
+    )
+    if not ok(v) or not v["levers"]:
+        return False
+    levers = set(v["levers"])
+    return (
+        levers <= set(parameter_table()["levers"])
+        and set(v["measures"]) <= set(registry())
+        and all(set(point) == levers for point in v["points"].values())
+    )
+
+
+OPTIONAL: dict[str, Check] = {  # keys a manifest may lack (written before they were recorded)
+    "scenario_levers": _map(_map(_scalar)),
+    "scenario_descriptions": _map(_str),
+    "sweep": _sweep,
+}
+
+
 def manifest_problem(m: Any) -> str | None:
     """Why ``m`` is not a manifest of this program (for this version), or None."""
     if not isinstance(m, dict):
@@ -223,6 +254,9 @@ def manifest_problem(m: Any) -> str | None:
         if key not in m:
             return f"key '{key}' is missing"
         if not check(m[key]):
+            return f"key '{key}' is malformed"
+    for key, check in OPTIONAL.items():
+        if key in m and not check(m[key]):
             return f"key '{key}' is malformed"
     scenarios = m["identity"]["scenarios"]
     if set(m["horizons"]) != set(scenarios):

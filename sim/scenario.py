@@ -294,3 +294,34 @@ def derive(base: Scenario, name: str, **sections: dict[str, Any]) -> Scenario:
         files=base.files,
         **values,
     )
+
+
+@dataclass(frozen=True)
+class Override:
+    """A value a scenario file sets: the value it inherits and the new one."""
+
+    key: str  # "levers.plans_per_month"
+    inherited: Any
+    value: Any
+    unit: str
+
+
+def overrides(path: str | Path) -> tuple[str, list[Override]]:
+    """What the file at ``path`` changes relative to what it extends: the name of its parent
+    and every value it sets, in file order (after :func:`load` has validated it)."""
+    path = Path(path)
+    data, _ = _read(path)
+    parent = _parent(path, data.get("extends"), (os.path.realpath(path),))
+    scenario = _resolve(path, ())
+    found = []
+    for kind in KINDS:
+        for key in data.get(kind, {}):
+            found.append(
+                Override(
+                    f"{kind}.{key}",
+                    getattr(parent, kind)[key],
+                    getattr(scenario, kind)[key],
+                    table()[kind][key].unit,
+                )
+            )
+    return parent.name, found

@@ -27,8 +27,9 @@ from sim.abm.cli import COMMANDS, cmd_explore, main
 from sim.abm.inspection import run_inspection, tables
 from sim.codes import DEADLINE_MONTH
 from sim.commands import register
+from sim.parameters import table
 from sim.population import N_FIRMS
-from sim.scenario import derive
+from sim.scenario import derive, load
 from sim.state import Companies, Departments, Firms, Investors, Ledgers, Projects, State, fields_of
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, scenario
 
@@ -297,6 +298,10 @@ def outside_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
+SLIDER_BOXES = """() => [...document.querySelectorAll('.v-slider')].map(e =>
+  [e.getBoundingClientRect().width, e.closest('.v-input').innerText.trim()])"""
+
+
 def test_explore_page_answers_and_renders(explore_server):
     url, proc = explore_server
     assert wait_for_http(url, proc, timeout=90) == 200
@@ -320,7 +325,17 @@ def test_explore_page_answers_and_renders(explore_server):
             # the enterprise view and one plot per group of headline measures
             page.wait_for_function("document.querySelectorAll('img').length >= 10", timeout=60_000)
             page.get_by_text("Reform plans processed per month").first.wait_for(timeout=10_000)
+            sliders = page.evaluate(SLIDER_BOXES)
             page.get_by_role("button", name="Step").click()
             page.get_by_text("Step: 1").first.wait_for(timeout=60_000)
         finally:
             browser.close()
+    # every lever slider is wide enough to use and shows its value, as the file says
+    from sim.abm.viz import SLIDERS as SLIDER_NAMES
+
+    levers = load(SCENARIOS / "city_plan.toml").levers
+    shown = {label.split("\n")[0]: (width, label.split("\n")[-1]) for width, label in sliders}
+    for name in SLIDER_NAMES:
+        width, value = shown[table()["levers"][name].en]
+        assert width > 100, (name, width)
+        assert float(value) == pytest.approx(float(levers[name])), (name, value)

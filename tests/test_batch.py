@@ -322,7 +322,7 @@ def test_resume_reuses_every_chunk_shows_them_done_and_removes_only_its_temporar
 def test_a_changed_scenario_or_code_version_is_refused(reference, scenarios, monkeypatch):
     before = (reference / "manifest.json").read_bytes()
     changed = [derive(scenarios[0], "city_plan", levers={"plans_per_month": 30.0}), scenarios[1]]
-    with pytest.raises(BatchConflict, match=r"changed: scenarios\)"):
+    with pytest.raises(BatchConflict, match=r"changed: scenario city_plan\)"):
         run_batch(changed, REPS, SEED, reference)
     monkeypatch.setattr(batch, "loaded_code_version", lambda: "0" * 16)
     with pytest.raises(BatchConflict, match=r"changed: code_version\)"):
@@ -383,3 +383,31 @@ def test_an_unreachable_scheduler_is_one_line(files, tmp_path):
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_adding_a_scenario_runs_only_its_chunks_and_naming_fewer_deletes_nothing(
+    reference, files, tmp_path, capsys
+):
+    out = tmp_path / "grown"
+    shutil.copytree(reference, out)
+    before = {p: p.read_bytes() for p in out.glob("*/*.parquet")}
+    new = Path(files[0]).with_name("support.toml")
+    new.write_text(
+        'extends = "city_plan.toml"\n[levers]\nreemployment_support = 1.0\n', encoding="utf-8"
+    )
+    per_scenario = CHUNKS // 2
+    assert cli.main(cli_args([*files, str(new)], out, "--quiet", "--no-report")) == 0
+    assert f"({per_scenario} chunks run, {CHUNKS} reused)" in capsys.readouterr().out
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert list(manifest["identity"]["scenarios"]) == ["city_plan", "baseline", "support"]
+    assert manifest["chunks_total"] == manifest["chunks_done"] == CHUNKS + per_scenario
+    assert {p: p.read_bytes() for p in before} == before  # the finished parts are untouched
+    ran = {rel for rel in manifest["parts"] if "support__" in rel}
+    assert len(ran) == per_scenario * len(TABLES)
+    # naming only the new scenario runs nothing and keeps the others, recorded and readable
+    assert cli.main(cli_args([str(new)], out, "--quiet", "--no-report")) == 0
+    assert f"(0 chunks run, {per_scenario} reused)" in capsys.readouterr().out
+    after = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert set(after["parts"]) == set(manifest["parts"])
+    assert all(p.read_bytes() == data for p, data in before.items())
+    assert set(pd.read_parquet(out / "summary")["scenario"]) == {"city_plan", "baseline", "support"}

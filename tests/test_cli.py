@@ -41,7 +41,8 @@ def test_run_writes_parquet_manifest_and_prints_the_table(batch):
     assert manifest["identity"]["seed"] == 7 and manifest["identity"]["replications"] == 60
     assert "city_plan" in manifest["scenario_files"] and manifest["versions"]["numpy"]
     assert "--reps 60" in manifest["command"]
-    assert "end-2023 (month 18)" in proc.stdout and "2027-12 (month 66)" in proc.stdout
+    assert "end-2023 (m18)" in proc.stdout and "2027-12 (m66)" in proc.stdout
+    assert "The answer (executive summary)" in proc.stdout
     assert "Private capital brought in" in proc.stdout
 
 
@@ -142,7 +143,10 @@ def test_validate_and_measures():
 
 def test_run_prints_bottom_lines_from_the_summary_and_writes_the_report(batch):
     out, proc, _ = batch
-    assert "Bottom lines (底线)" in proc.stdout and f"report: {out / 'report.html'}" in proc.stdout
+    assert (
+        "Bottom lines (breach probability)" in proc.stdout
+        and f"report: {out / 'report.html'}" in proc.stdout
+    )
     assert (out / "report.html").stat().st_size > 1_000_000  # plotly.js embedded: works offline
     lines = pd.read_csv(out / "bottom_lines.csv")
     summary = pd.read_parquet(out / "summary")
@@ -150,6 +154,7 @@ def test_run_prints_bottom_lines_from_the_summary_and_writes_the_report(batch):
     flags = summary.loc[summary["scenario"] == "city_plan", "breach_stability"]
     assert row["probability"] == flags.mean() and row["replications"] == len(flags) == 60
     assert row["ci_low"] <= row["probability"] <= row["ci_high"]
+    assert row["threshold_unit"] == "share of initial employment"  # a unit on every threshold
     met = lines[(lines["scenario"] == "city_plan") & (lines["line"] == "deadline_met")].iloc[0]
     assert (
         met["probability"] == summary.loc[summary["scenario"] == "city_plan", "deadline_met"].mean()

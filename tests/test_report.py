@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
 import json
 import re
 from pathlib import Path
@@ -23,14 +24,16 @@ from sim.cli import build_parser, main
 from sim.measures import headline, registry
 from sim.report.cli import cmd_compare, cmd_report
 from sim.report.compare import (
-    GOOD_DIRECTION,
     ReportError,
     comparison_table,
     format_comparison,
-    interval,
+    level_cell,
     load_results,
 )
-from sim.report.html import TEXT, render, scenario_thresholds, write_report
+from sim.report.grid import shown
+from sim.report.html import render, write_report
+from sim.report.sections.bottom import scenario_thresholds
+from sim.report.text import words
 from sim.scenario import derive, load
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, SCENARIOS, SEED
 from tests.folders import assert_one_line_error, cli, short_scenarios
@@ -60,8 +63,11 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_every_headline_measure_has_a_good_direction() -> None:
-    assert set(headline()) <= set(GOOD_DIRECTION)
+def test_every_headline_measure_has_a_good_direction_and_a_material_change() -> None:
+    reg = registry()
+    for name in headline():
+        assert reg[name].better in ("higher", "lower", "either"), name
+        assert reg[name].material is not None and reg[name].material > 0, name
 
 
 @pytest.mark.parametrize(("measure", "better"), [("state_equity", 1), ("unemployed", -1)])
@@ -86,7 +92,7 @@ def test_headline_numbers_equal_those_computed_from_the_parquet(
             assert row["median"] == pytest.approx(np.median(x))
             assert row["p05"] == pytest.approx(np.quantile(x, 0.05))
             assert row["p95"] == pytest.approx(np.quantile(x, 0.95))
-            assert interval(row["median"], row["p05"], row["p95"]) in text
+            assert level_cell(row) in text
             if scenario == "baseline":
                 assert np.isnan(
                     row[["diff_mean", "diff_low", "diff_high", "p_better"]].astype(float)
@@ -99,6 +105,10 @@ def test_headline_numbers_equal_those_computed_from_the_parquet(
             assert row["diff_low"] == pytest.approx(d.mean() - half)
             assert row["diff_high"] == pytest.approx(d.mean() + half)
             assert row["p_better"] == pytest.approx(np.mean(better * d > 0))
+            material = abs(d.mean()) >= registry()[measure].material and (
+                d.mean() - half > 0 or d.mean() + half < 0
+            )
+            assert row["material"] == material
 
 
 def test_thresholds_are_those_the_batch_applied(batch: Path, tmp_path: Path) -> None:
@@ -133,7 +143,7 @@ def test_bad_input_is_one_line_naming_what_is_allowed(batch: Path, tmp_path: Pat
 def test_cli_commands(batch: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["compare", str(batch), "--baseline", "city_plan"]) == 0
     shown = capsys.readouterr().out
-    assert "Baseline: city_plan." in shown and registry()["state_equity"].en in shown
+    assert "Reference: city_plan." in shown and registry()["state_equity"].en in shown
     target = tmp_path / "sub" / "r.html"
     assert main(["report", str(batch), "--lang", "zh", "--output", str(target)]) == 0
     assert capsys.readouterr().out.strip() == str(target) and target.is_file()
@@ -185,14 +195,53 @@ def test_report_renders_offline_in_chromium(batch: Path, tmp_path: Path, lang: s
             plots = page.evaluate(rendered)
             body = page.inner_text("body")
             html_lang = page.get_attribute("html", "lang")
+            first_screen = page.evaluate(FIRST_SCREEN)
+            tables = page.evaluate(TABLES_AND_CSV)
         finally:
             context.close()
+    # the answer is on the first screen, before any chart
+    assert first_screen["summary"] < first_screen["height"], first_screen
+    assert first_screen["sentence_bottom"] <= first_screen["height"], first_screen
+    assert first_screen["first_chart"] > first_screen["summary"], first_screen
+    assert words()[lang]["summary"] in body
+    # every table's CSV link yields the numbers the page shows
+    assert {t["name"] for t in tables} >= {"summary_table", "bottom_lines", "bottom_lines_summary"}
+    for t in tables:
+        frame = pd.read_csv(io.StringIO(t["csv"]))
+        assert len(frame) == len(t["rows"]), t["name"]
+        assert t["formats"] or t["name"] == "levers", t["name"]
+        for (_, row), text in zip(frame.iterrows(), t["rows"], strict=True):
+            for column, kind in t["formats"].items():
+                if pd.isna(row[column]):  # no number (the reference's own difference)
+                    continue
+                expected = shown(kind, row[column], row.get("unit", ""))
+                assert expected in text, (t["name"], column, expected, text)
     assert plots == declared, f"{plots} of {declared} plots rendered; console errors: {errors}"
     assert not errors, f"console errors: {errors}"
     assert not requests, f"the report asked the network for: {requests}"
-    assert TEXT[lang]["headline"] in body
+    assert words()[lang]["headline"] in body
     assert getattr(registry()["state_equity"], lang) in body
     assert html_lang == ("zh-CN" if lang == "zh" else "en")
+
+
+FIRST_SCREEN = """() => {
+  const top = s => { const e = document.querySelector(s); return e ? e.getBoundingClientRect() : null; };
+  const li = document.querySelector('#summary ul.verdicts li');
+  const chart = top('.js-plotly-plot');
+  return {height: window.innerHeight, summary: top('#summary').top,
+          sentence_bottom: li.getBoundingClientRect().bottom,
+          first_chart: chart ? chart.top : Infinity};
+}"""
+TABLES_AND_CSV = """async () => {
+  const out = [];
+  for (const table of document.querySelectorAll('table[data-csv]')) {
+    const link = table.closest('.grid').querySelector('a.csv');
+    const csv = await (await fetch(link.href)).text();
+    out.push({name: table.dataset.csv, formats: JSON.parse(table.dataset.formats), csv,
+              rows: [...table.querySelectorAll('tbody tr.data')].map(r => r.innerText)});
+  }
+  return out;
+}"""
 
 
 # --- the reference scenario: --baseline NAME, default "baseline" when in the batch ------------
@@ -202,7 +251,9 @@ def test_a_one_scenario_batch_exits_0_with_a_report(tmp_path: Path, capsys) -> N
     code, stdout, err = cli(capsys, "run", *files, "--reps", "2", "--out", str(out), "--quiet")
     assert code == 0, err
     assert f"report: {out / 'report.html'}" in stdout and (out / "report.html").is_file()
-    assert TEXT["en"]["headline_levels"].split(":")[0] in (out / "report.html").read_text("utf-8")
+    assert words()["en"]["headline_levels"].split(":")[0] in (out / "report.html").read_text(
+        "utf-8"
+    )
 
 
 def test_without_baseline_the_report_and_compare_show_levels_unless_one_is_chosen(
@@ -213,14 +264,14 @@ def test_without_baseline_the_report_and_compare_show_levels_unless_one_is_chose
     code, _, err = cli(capsys, "run", *files, "--reps", "3", "--out", str(out), "--no-report")
     assert code == 0, err
     code, levels, _ = cli(capsys, "compare", str(out))
-    assert code == 0 and "levels only" in levels and "Δ vs baseline" not in levels
+    assert code == 0 and "levels only" in levels and "Δ vs" not in levels
     code, paired, _ = cli(capsys, "compare", str(out), "--baseline", "city_plan")
-    assert code == 0 and "Baseline: city_plan." in paired and "Δ vs baseline" in paired
+    assert code == 0 and "Reference: city_plan." in paired and "Δ vs city_plan" in paired
     results = load_results(out)
     assert results.baseline is None and results.scenarios == ["city_plan", "fast_closures"]
     assert comparison_table(results)["diff_mean"].isna().all()
     page = render(results)
-    assert TEXT["en"]["diff"] not in page and TEXT["en"]["headline_levels"] in page
+    assert words()["en"]["diff"] not in page and words()["en"]["headline_levels"] in page
 
 
 def test_a_chosen_baseline_outside_the_batch_is_one_line(batch: Path, tmp_path: Path, capsys):
@@ -232,3 +283,14 @@ def test_a_chosen_baseline_outside_the_batch_is_one_line(batch: Path, tmp_path: 
     for command in ("report", "compare"):
         code, _, err = cli(capsys, command, str(batch), "--baseline", "x")
         assert_one_line_error(code, err, "--baseline 'x'", "allowed: baseline, city_plan")
+
+
+def test_a_shaded_cell_is_a_material_change_and_the_style_shades_it(batch: Path) -> None:
+    page = render(load_results(batch))
+    for css in ("better", "worse"):
+        assert f"td.{css} {{ background" in page  # the style the cells use
+    section = page[page.index('<section id="headline">') :]
+    section = section[: section.index("</section>")]
+    shaded = re.findall(r'<td class="(better|worse|changed)">', section)
+    table = comparison_table(load_results(batch))
+    assert shaded and len(shaded) == int(table["material"].sum())

@@ -151,6 +151,9 @@ def cmd_explore(args: argparse.Namespace) -> int:
         **os.environ,
         "SOE_SIM_SCENARIO": str(args.scenario.resolve()),
         "SOE_SIM_SEED": str(args.seed),
+        # Mesa's SolaraViz breaks Solara's rule-of-hooks check in its own code: the warning
+        # it prints on every page is not ours to fix and says nothing to a user
+        "SOLARA_CHECK_HOOKS": "off",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     command = [

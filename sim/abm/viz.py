@@ -4,9 +4,10 @@
 127.0.0.1; the scenario file and seed come in the environment (``SOE_SIM_SCENARIO``,
 ``SOE_SIM_SEED``) and the page (:func:`Page`) is built when first served, not at
 import. The sidebar has sliders for the main levers (starting at the scenario's values)
-and a reset that rebuilds the model with them; the page shows the enterprises (who
-holds the state's equity, private stakes, condition), which change as the run steps,
-and live plots of the headline measures.
+and a reset that rebuilds the model with them (a share moves by 0.01, so the scenario's
+value shows as written); the page shows the enterprises (who holds the state's equity,
+private stakes, condition), which change as the run steps, and a live plot per headline
+measure, named with its unit, over months labelled with their dates.
 
 Needs the optional ``viz`` extra (solara, matplotlib, networkx).
 """
@@ -20,13 +21,15 @@ import numpy as np
 import solara
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 from mesa.visualization import Slider, SolaraViz, make_plot_component
 
 from sim.abm.model import SOEReformModel
-from sim.measures import registry
+from sim.measures import headline, registry
 from sim.parameters import table
 from sim.population import COUNTS, LEVELS
 from sim.scenario import derive, load
+from sim.summary import calendar
 
 ENV_SCENARIO = "SOE_SIM_SCENARIO"
 ENV_SEED = "SOE_SIM_SEED"
@@ -46,17 +49,7 @@ SLIDERS = (  # the main levers, in the order of MODEL.md
     "closures_per_month",
     "handover_city_subsidy",
 )
-PLOTS = (  # every headline measure, grouped by unit
-    ("state_equity",),
-    ("state_assets_drained", "private_capital_in"),
-    ("output", "profit"),
-    ("tfp",),
-    ("employment",),
-    ("unemployed",),
-    ("mixed_firms", "firms_closed"),
-    ("reform_completed_share", "priority_industry_share"),
-    ("fiscal_cost",),
-)
+SHARE_STEP = 0.01  # a slider over a share moves by one point, so 0.33 shows as 0.33
 COLUMNS = 20  # enterprises per row in the view
 HOLDER_COLOURS = {
     "department": "#9e9e9e",
@@ -198,16 +191,48 @@ def EnterpriseView(model: SOEReformModel):  # noqa: N802 - a Solara component
     return solara.FigureMatplotlib(enterprise_figure(model), format="png", bbox_inches="tight")
 
 
-def plot(names: tuple[str, ...]):
-    """A live plot of measures sharing a unit, titled with their names and unit."""
-    reg = registry()
+def month_label(month: float, _: object = None) -> str:
+    """A tick of the month axis: the month and its date, '18\n2023-12' (whole months only)."""
+    return f"{int(month)}\n{calendar(int(month))}" if month >= 0 and month == int(month) else ""
+
+
+# Mesa's sidebar puts a long label and its slider on one line, which leaves the slider no
+# width, and shows a slider's value only while it is dragged: the label gets a line of its
+# own above a full-width slider, and the value stays shown beside the thumb.
+SIDEBAR_CSS = """
+.v-input__slider .v-input__slot { flex-wrap: wrap; }
+.v-input__slider .v-input__slot > .v-label {
+  flex: 1 0 100%; max-width: 100%; white-space: normal; height: auto; margin-bottom: 22px;
+}
+.v-input__slider .v-slider { flex: 1 0 100%; min-width: 160px; }
+.v-input__slider .v-slider__thumb-label-container { display: block !important; }
+.v-input__slider .v-slider__thumb-label { transform: translateY(-20%) translateY(-12px)
+  translateX(-50%) rotate(45deg) !important; }
+"""
+
+
+def SidebarStyle(model: SOEReformModel):  # noqa: N802 - a Solara component
+    """The sidebar's style (a component of the page, so that Solara serves it)."""
+    return solara.Style(SIDEBAR_CSS)
+
+
+def plot(name: str):
+    """A live plot of one measure (measures of different size never share an axis), titled
+    and labelled with its name and unit, the month axis with its dates."""
+    m = registry()[name]
 
     def label(ax) -> None:
-        ax.set_title(" / ".join(reg[n].en for n in names), fontsize=9)
-        ax.set_ylabel(reg[names[0]].unit.replace("亿元", "100m yuan"))
-        ax.set_xlabel("month")
+        ax.set_title(m.en, fontsize=9)
+        unit = m.unit.replace("亿元", "100m yuan")
+        ax.set_ylabel(unit)
+        ax.set_xlabel("month (0 = end of June 2022)")
+        ax.xaxis.set_major_formatter(FuncFormatter(month_label))
+        for line in ax.get_lines():
+            line.set_label(f"{m.en} ({unit})")
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
 
-    return make_plot_component(names[0] if len(names) == 1 else list(names), post_process=label)
+    return make_plot_component(name, post_process=label)
 
 
 def model_params(scenario_path: str, seed: int) -> dict:
@@ -228,7 +253,7 @@ def model_params(scenario_path: str, seed: int) -> dict:
         if p.type == "int":
             params[name] = Slider(p.en, value=int(lv[name]), min=int(lo), max=int(hi), step=1)
         else:
-            step = 1.0 if hi > 5 else 0.05
+            step = 1.0 if hi > 5 else SHARE_STEP
             params[name] = Slider(p.en, value=float(lv[name]), min=lo, max=hi, step=step)
     return params
 
@@ -242,7 +267,11 @@ def make_page(scenario_path: str, seed: int):
     }
     return SolaraViz(
         ExploreModel(**start),
-        components=[(EnterpriseView, 0), *(plot(names) for names in PLOTS)],
+        components=[
+            (SidebarStyle, 0),
+            (EnterpriseView, 0),
+            *(plot(name) for name in headline()),
+        ],
         model_params=params,
         name="SOE reform: the agent model (Mesa)",
         play_interval=200,

@@ -11,7 +11,10 @@ from pathlib import Path
 
 from sim.commands import Command
 from sim.report.compare import comparison_table, format_comparison, load_results
-from sim.report.html import LANGS, write_report
+from sim.report.html import write_report
+from sim.report.summary_text import format_summary
+from sim.report.text import LANGS
+from sim.report.verdict import verdicts
 
 BASELINE_HELP = (
     "the reference scenario for paired differences (default: 'baseline' if in the batch, "
@@ -40,6 +43,8 @@ def compare_arguments(p: argparse.ArgumentParser) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     results = load_results(args.out, args.baseline)
+    print(format_summary(results, verdicts(results)))
+    print()
     print(format_comparison(results, comparison_table(results)))
     return 0
 

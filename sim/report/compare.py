@@ -15,40 +15,21 @@ and checksum; a damaged part is a one-line error naming it.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import t as student_t
 
 from sim.commands import UserError
 from sim.measures import headline, registry
+from sim.numbers import DASH, aligned, estimate, percent
+from sim.report.stats import NONE, paired_mean
 from sim.results import MANIFEST, DamagedPart, read_manifest, read_table, verify_parts
-from sim.summary import DEADLINE_MONTH, calendar, fmt
+from sim.summary import DEADLINE_MONTH, calendar
 
-# +1: higher is better, -1: lower is better. firms_closed and mixed_firms have no
-# agreed good direction; "better" there means "more", and the table says so.
-GOOD_DIRECTION: dict[str, int] = {
-    "state_equity": 1,
-    "state_assets_drained": -1,
-    "output": 1,
-    "profit": 1,
-    "tfp": 1,
-    "mixed_firms": 1,
-    "private_capital_in": 1,
-    "employment": 1,
-    "unemployed": -1,
-    "reform_completed_share": 1,
-    "firms_closed": 1,
-    "priority_industry_share": 1,
-    "fiscal_cost": -1,
-}
-NO_AGREED_DIRECTION = frozenset({"firms_closed", "mixed_firms"})
 AT = {"deadline": "m18", "horizon": "end"}  # table column -> summary column suffix
-CONFIDENCE = 0.95
 
 
 class ReportError(UserError, ValueError):
@@ -117,27 +98,16 @@ def load_results(out: Path, baseline: str | None = None) -> Results:
     return Results(out, manifest, summary, [*first, *(s for s in ordered if s != base)], base)
 
 
-def paired_difference(
-    values: np.ndarray, base: np.ndarray, direction: int
-) -> tuple[float, float, float, float]:
-    """Mean paired difference, its 95% t-interval and the share of pairs in ``direction``."""
-    d = np.asarray(values, dtype=float) - np.asarray(base, dtype=float)
-    d = d[~np.isnan(d)]
-    if d.size < 2:
-        return math.nan, math.nan, math.nan, math.nan
-    mean = float(d.mean())
-    half = float(student_t.ppf(0.5 + CONFIDENCE / 2, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size))
-    return mean, mean - half, mean + half, float(np.mean(direction * d > 0))
-
-
 def comparison_table(results: Results, measures: list[str] | None = None) -> pd.DataFrame:
     """One row per (measure, scenario, at): median, 5% and 95% quantiles, paired statistics.
 
     ``at`` is "deadline" (month 18) or "horizon" (each scenario's last month). Paired
     statistics need equal months, so at the horizon they are NaN for a scenario whose
     horizon differs from the reference's; they are NaN for the reference itself and for
-    every scenario when there is no reference.
+    every scenario when there is no reference. ``material`` says whether the difference's
+    interval excludes zero and the difference is at least the measure's material change.
     """
+    reg = registry()
     measures = measures or headline()
     horizons = results.horizons
     by = {
@@ -146,25 +116,28 @@ def comparison_table(results: Results, measures: list[str] | None = None) -> pd.
     base = by.get(results.baseline)
     rows = []
     for measure in measures:
+        m = reg[measure]
         for scenario in results.scenarios:
             frame = by[scenario]
             for at, suffix in AT.items():
                 col = f"{measure}_{suffix}"
                 month = DEADLINE_MONTH if at == "deadline" else horizons[scenario]
                 q = frame[col].quantile([0.05, 0.5, 0.95]).to_numpy()
-                paired = (math.nan,) * 4
-                pairs = 0
+                paired, better = NONE, np.nan
                 if (
                     base is not None
                     and scenario != results.baseline
                     and (at == "deadline" or month == horizons[results.baseline])
                 ):
                     pair = pd.concat([frame[col], base[col]], axis=1, join="inner").to_numpy()
-                    pairs = len(pair)
-                    paired = paired_difference(pair[:, 0], pair[:, 1], GOOD_DIRECTION[measure])
+                    paired = paired_mean(pair[:, 0], pair[:, 1])
+                    d = pair[:, 0] - pair[:, 1]
+                    better = float(np.mean(m.direction * d[~np.isnan(d)] > 0))
+                material = m.material or 0.0
                 rows.append(
                     {
                         "measure": measure,
+                        "unit": m.unit,
                         "scenario": scenario,
                         "at": at,
                         "month": month,
@@ -172,26 +145,36 @@ def comparison_table(results: Results, measures: list[str] | None = None) -> pd.
                         "p05": q[0],
                         "median": q[1],
                         "p95": q[2],
-                        "pairs": pairs,
-                        "diff_mean": paired[0],
-                        "diff_low": paired[1],
-                        "diff_high": paired[2],
-                        "p_better": paired[3],
+                        "pairs": paired.pairs,
+                        "diff_mean": paired.diff,
+                        "diff_low": paired.low,
+                        "diff_high": paired.high,
+                        "p_better": better,
+                        "material": paired.excludes_zero and abs(paired.diff) >= material,
                     }
                 )
     return pd.DataFrame(rows)
 
 
-def interval(median: float, low: float, high: float) -> str:
-    return f"{fmt(median)} [{fmt(low)}, {fmt(high)}]"
+def shade(measure: str, row: pd.Series) -> str:
+    """'better', 'worse' or 'changed' (no agreed direction) for a material change, else ''."""
+    if not row["material"]:
+        return ""
+    m = registry()[measure]
+    if m.better == "either":
+        return "changed"
+    return "better" if m.direction * row["diff_mean"] > 0 else "worse"
 
 
-def difference(mean: float, low: float, high: float) -> str:
-    return "—" if not np.isfinite(mean) else f"{fmt(mean, True)} [{fmt(low)}, {fmt(high)}]"
+def level_cell(row: pd.Series) -> str:
+    return estimate(row["median"], row["p05"], row["p95"], row["unit"])
 
 
-def percent(p: float) -> str:
-    return "—" if not np.isfinite(p) else f"{100 * p:.0f}%"
+def difference_cell(row: pd.Series) -> str:
+    return estimate(row["diff_mean"], row["diff_low"], row["diff_high"], row["unit"], signed=True)
+
+
+MARKS = {"better": "▲", "worse": "▼", "changed": "◆", "": ""}
 
 
 def format_comparison(results: Results, table: pd.DataFrame) -> str:
@@ -200,44 +183,40 @@ def format_comparison(results: Results, table: pd.DataFrame) -> str:
     n = int(results.manifest["identity"]["replications"])
     base = results.baseline
     horizon = results.horizons[results.scenarios[0]]
-    paired = ("Δ vs baseline", "P(better)") if base else ()
+    paired = (f"Δ vs {base}", "P(better)") if base else ()
     heads = [
         "scenario",
         *(f"end-2023 (m{DEADLINE_MONTH})", *paired),
         *(f"{calendar(horizon)} (m{horizon})", *paired),
     ]
     lines = [
-        f"Baseline: {base}. {n} replications per scenario, paired by common random numbers."
+        f"Reference: {base}. {n} replications per scenario, paired by common random numbers."
         if base
         else f"No reference scenario (the batch has no 'baseline'; choose one with --baseline "
         f"NAME): levels only. {n} replications per scenario.",
-        "Cells: median [5%, 95%]"
+        "Cells: median [5% – 95%]"
         + (
-            "; Δ = mean paired difference [95% CI]; P(better) = share of replications better "
-            "than the baseline."
+            f"; Δ = mean paired difference from {base} [95% CI], marked ▲ better, ▼ worse, "
+            "◆ changed (no agreed direction) only when the interval excludes zero and the "
+            f"change is at least material; P(better) = share of replications better than {base}."
             if base
             else "."
         ),
     ]
     for measure, block in table.groupby("measure", sort=False):
         m = reg[measure]
-        note = " (better = more)" if base and measure in NO_AGREED_DIRECTION else ""
-        lines.append(f"\n{m.en} ({m.zh}) [{m.unit}]{note}")
+        note = " (better = more)" if base and m.better == "either" else ""
+        material = f"; material change {m.material:g}" if base and m.material else ""
+        lines.append(f"\n{m.en} ({m.zh}) [{m.unit}{material}]{note}")
         rows = [heads]
         for scenario, r in block.groupby("scenario", sort=False):
             cells = [scenario]
             for at in AT:
                 x = r[r["at"] == at].iloc[0]
-                cells.append(interval(x["median"], x["p05"], x["p95"]))
+                cells.append(level_cell(x))
                 if base:
-                    cells += [
-                        difference(x["diff_mean"], x["diff_low"], x["diff_high"]),
-                        percent(x["p_better"]),
-                    ]
-            rows.append(cells)
-        widths = [max(len(row[i]) for row in rows) for i in range(len(heads))]
-        lines += [
-            "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-            for row in rows
-        ]
+                    mark = MARKS[shade(measure, x)]
+                    cells += [f"{difference_cell(x)} {mark}".rstrip(), percent(x["p_better"])]
+            rows.append([DASH if c == "" else c for c in cells])
+        lines += aligned(rows)
     return "\n".join(lines)

@@ -1,0 +1,104 @@
+"""The executive summary: the first screen of the report.
+
+In order: (issue 15 will list its robust conclusions here, first), one sentence per
+scenario, the bottom lines and the deadline with their paired differences, and each
+scenario's largest material headline changes. Every number comes from
+:mod:`sim.report.verdict`.
+"""
+
+from __future__ import annotations
+
+import html
+
+from sim.measures import registry
+from sim.numbers import estimate, interval, percent
+from sim.report.grid import Grid
+from sim.report.page import Page, section
+from sim.report.summary_text import line_name, points, sentence
+from sim.report.verdict import Verdict, chance_frame, change_frame, verdicts
+
+
+def summary_section(page: Page) -> str:
+    """The answer first: sentences, then the two tables of numbers they come from."""
+    items = verdicts(page.results)
+    base = page.results.baseline
+    note = page.t("summary_note", base=page.label(base)) if base else page.t("summary_levels")
+    sentences = "".join(
+        f'<li><span class="swatch" style="background:{page.colors[v.scenario]}"></span>'
+        f"{html.escape(sentence(v, page.results, page.lang))}</li>"
+        for v in items
+    )
+    body = f'<ul class="verdicts">{sentences}</ul>' + chances_grid(page, items).html()
+    if base:
+        body += f"<h3>{html.escape(page.t('changes'))}</h3>"
+        body += f'<p class="note">{html.escape(page.t("changes_note", base=page.label(base)))}</p>'
+        body += changes_grid(page, items)
+    return section("summary", page.t("summary"), note, body)
+
+
+def chances_grid(page: Page, items: list[Verdict]) -> Grid:
+    """A row per scenario: each bottom line's breach probability and the deadline's."""
+    lines = [c.line for c in items[0].chances]
+    head = f"<tr><th>{page.t('scenario')}</th>" + "".join(
+        f"<th>{html.escape(line_name(line, page.lang))}</th>" for line in lines
+    )
+    rows = []
+    for v in items:
+        cells = [f'<td class="name">{html.escape(page.label(v.scenario))}</td>']
+        for c in v.chances:
+            cell = f"{percent(c.probability)} <small>{interval(c.low, c.high, 'share')}</small>"
+            if c.paired.pairs:
+                cell += f"<br><small>Δ {html.escape(points(c))}</small>"
+            if c.flagged:
+                tol = html.escape(page.t("above_tolerance", tol=percent(c.tolerance)))
+                cell = f'<span class="warn" title="{tol}">⚠</span> {cell}'
+            cells.append(f'<td class="flag">{cell}</td>' if c.flagged else f"<td>{cell}</td>")
+        rows.append("".join(cells))
+    formats = {}
+    for line in lines:
+        formats |= dict.fromkeys(
+            [f"{line}_{k}" for k in ("probability", "ci_low", "ci_high")], "percent"
+        )
+        if page.results.baseline:
+            formats |= dict.fromkeys(
+                [f"{line}_{k}" for k in ("diff", "diff_low", "diff_high")], "points"
+            )
+    return Grid(
+        "bottom_lines_summary",
+        chance_frame(items),
+        head + "</tr>",
+        rows,
+        formats=formats,
+        css="chances",
+        label=page.t("chances"),
+    )
+
+
+def changes_grid(page: Page, items: list[Verdict]) -> str:
+    """A row per (scenario, material change): the largest changes of each scenario."""
+    frame = change_frame(items)
+    if frame.empty:
+        return f"<p>{html.escape(page.t('no_material'))}</p>"
+    reg = registry()
+    head = (
+        f"<tr><th>{page.t('scenario')}</th><th>{page.t('measure')}</th>"
+        f"<th>{page.t('diff', base=page.label(page.results.baseline))}</th></tr>"
+    )
+    rows = []
+    for _, r in frame.iterrows():
+        m = reg[r["measure"]]
+        text = estimate(r["diff"], r["diff_low"], r["diff_high"], m.unit, signed=True)
+        rows.append(
+            f'<td class="name">{html.escape(page.label(r["scenario"]))}</td>'
+            f'<td class="name">{html.escape(page.measure(r["measure"]))}</td>'
+            f'<td class="{r["verdict"]}">{text}</td>'
+        )
+    return Grid(
+        "headline_changes",
+        frame,
+        head,
+        rows,
+        formats=dict.fromkeys(["diff", "diff_low", "diff_high"], "delta"),
+        css="changes",
+        label=page.t("changes"),
+    ).html()
