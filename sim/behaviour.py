@@ -207,11 +207,6 @@ def investor_hurdle(
     return np.asarray(required) + minority * (1.0 - np.asarray(trust)) * premium
 
 
-def exec_pay_ratio(pay_sensitivity: ArrayLike, performance: ArrayLike, cap: ArrayLike, base: float):
-    """Executive pay as a multiple of the average wage, after the cap."""
-    return np.minimum(cap, base * np.exp(np.asarray(pay_sensitivity) * performance))
-
-
 def standardised_performance(roa: ArrayLike, benchmark: ArrayLike, scale: float) -> np.ndarray:
     """ROA gap from the benchmark in units of ``scale``, clipped to [-2, 2]."""
     return clip((np.asarray(roa) - benchmark) / scale, -2.0, 2.0)

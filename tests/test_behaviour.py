@@ -9,17 +9,17 @@ from sim.scenario import baseline
 
 C = baseline().constants
 share = st.floats(0.0, 1.0)
+peak_stake = st.floats(0.2, 0.5)  # the range of uncertainties.monitoring_peak_stake
 
 
-@given(st.lists(share, min_size=1, max_size=20))
-def test_monitoring_hump_on_arrays_equals_scalars(xs):
-    arr = b.monitoring_hump(np.array(xs), C["monitoring_peak_stake"])
-    assert np.array_equal(arr, [b.monitoring_hump(x, C["monitoring_peak_stake"]) for x in xs])
+@given(st.lists(share, min_size=1, max_size=20), peak_stake)
+def test_monitoring_hump_on_arrays_equals_scalars(xs, peak):
+    arr = b.monitoring_hump(np.array(xs), peak)
+    assert np.array_equal(arr, [b.monitoring_hump(x, peak) for x in xs])
 
 
-@given(share)
-def test_monitoring_is_strongest_at_the_peak_stake(s):
-    peak = C["monitoring_peak_stake"]
+@given(share, peak_stake)
+def test_monitoring_is_strongest_at_the_peak_stake(s, peak):
     assert b.monitoring_hump(s, peak) <= b.monitoring_hump(peak, peak) + 1e-12
 
 
@@ -46,10 +46,8 @@ def test_uplift_on_arrays_equals_scalars_and_soft_budget_damps_it(
         contract=1.0,
         pay_sensitivity=pps,
         cap_room=1.0,
-        equity_size=eq,
-        equity_form_effect=1.0,
-        private_share=s,
-        board_seat=seat,
+        incentive=b.equity_incentive(eq, 0.03, 0.02),
+        ownership=b.ownership_gain(s, seat, 0.35, 0.1, 0.14, C),
         response=resp,
         c=C,
     )
@@ -76,16 +74,31 @@ def test_minority_stakes_ask_more_of_distrustful_investors():
     assert minority > majority == trusting == 0.1
 
 
-def test_a_binding_pay_cap_halves_the_pay_incentive():
-    base = C["exec_pay_base_ratio"]
-    assert b.pay_cap_room(base, base) == 0.5
-    assert b.pay_cap_room(np.inf, base) == 1.0
+def test_a_pay_cap_at_base_and_term_pay_leaves_no_room_for_performance_pay():
+    floor = C["exec_base_multiple"] * (1.0 + C["exec_term_share"])
+    assert b.pay_cap_room(floor, C) == 0.0
+    assert b.pay_cap_room(np.inf, C) == 1.0
+    assert 0.0 < b.pay_cap_room(floor * 1.5, C) < 1.0
 
 
-def test_capacity_falls_with_friction_and_classes_open():
-    assert b.effective_capacity(20, 0.0, 1, 0.25) == 20
-    assert b.effective_capacity(20, 0.2, 1, 0.25) < 20
-    assert b.effective_capacity(20, 0.0, 3, 0.25) < b.effective_capacity(20, 0.0, 2, 0.25)
+@given(st.floats(0.0, 0.2), st.floats(0.0, 0.2))
+def test_equity_incentives_are_concave_and_bounded(small, extra):
+    largest, scale = 0.03, 0.02
+    low, high = (
+        b.equity_incentive(small, largest, scale),
+        b.equity_incentive(small + extra, largest, scale),
+    )
+    assert low <= high <= largest
+    assert high - low <= b.equity_incentive(extra, largest, scale) + 1e-15
+
+
+def test_control_adds_the_privatisation_effect_and_a_seat_strengthens_monitoring():
+    minority = b.ownership_gain(0.49, True, 0.35, 0.1, 0.14, C)
+    control = b.ownership_gain(0.51, True, 0.35, 0.1, 0.14, C)
+    assert control - minority > 0.13
+    assert b.ownership_gain(0.35, False, 0.35, 0.1, 0.14, C) < b.ownership_gain(
+        0.35, True, 0.35, 0.1, 0.14, C
+    )
 
 
 def test_monthly_rate_compounds_to_the_annual_rate():
