@@ -4,8 +4,8 @@ Each is a measure, a threshold the scenario sets (``[thresholds]``) and a rule:
 
 * state assets: cumulative ``state_assets_drained`` at the horizon above ``drain_max``;
 * production: ``production_disruption`` in any month above ``disruption_max``;
-* stability: ``stability_stress`` (dismissed or laid-off workers still unemployed,
-  as a share of initial employment) in any month above ``stress_max``.
+* stability: ``stability_stress`` (dismissed, laid-off or quit workers still
+  unemployed, as a share of initial employment) in any month above ``stress_max``.
 
 Per replication it records whether each was breached and its worst month (the
 month of the largest drain, disruption or stress).

@@ -350,7 +350,8 @@ def plans_pending(s, ctx):
 @formula
 def exits_pending(s, ctx):
     f = s.firms
-    return _count(IN_PLAN & ~(f.closed | f.merged) & (f.liquidating | (f.plan == EXIT)))
+    waiting = ~(f.reformed | f.closed | f.merged) & (f.liquidating | (f.plan == EXIT))
+    return _count(IN_PLAN & waiting) if ctx.levers["plans_per_month"] > 0 else _zero(s)
 
 
 @formula

@@ -592,6 +592,12 @@ def reinvestment_target(
     return np.asarray(active) & held & wholly_state_owned(state_share) & priority
 
 
+def reinvestment_spend(budget: ArrayLike, rate: ArrayLike) -> np.ndarray:
+    """What a company reinvests this month: ``rate`` of its budget, nothing from a deficit
+    (overhead can push a budget below zero; a deficit never withdraws firms' assets)."""
+    return np.maximum(budget, 0.0) * rate
+
+
 def reinvestment(spend: ArrayLike, assets: ArrayLike, target_assets: ArrayLike) -> np.ndarray:
     """A target firm's part of its company's spending, in proportion to its assets."""
     return spend * (np.asarray(assets) / np.maximum(target_assets, 1e-12))

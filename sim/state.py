@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from sim import rules
-from sim.codes import NOBODY, IndustryGroup
+from sim.codes import NOBODY, Condition, IndustryGroup
 from sim.population import (
     CENTRAL,
     IN_PLAN,
@@ -368,6 +368,9 @@ def initial_firms(pop: dict[str, np.ndarray], c: dict) -> Firms:
         manager_ability=pop["manager_ability"].copy(),
         needed=pop["needed0"].copy(),
         condition=pop["initial_condition"].copy(),
+        hopeless_months=np.where(
+            pop["initial_condition"] == Condition.HOPELESS, c["hopeless_history_months"], 0
+        ).astype(np.int64),
         handover=pop["handover_signed"].astype(np.int8),
         wage=np.full(shape, float(c["wage"])),
         state_share=np.ones(shape),

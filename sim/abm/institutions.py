@@ -148,7 +148,7 @@ class InvestmentCompany(mesa.Agent):
             total += f.assets
         if total <= 0:
             return
-        spend = self.budget * rate
+        spend = float(rules.reinvestment_spend(self.budget, rate))
         for f in targets:
             f.assets += rules.reinvestment(spend, f.assets, total)
         self.budget -= spend

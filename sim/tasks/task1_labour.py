@@ -1,12 +1,13 @@
 """Task 1 — labour mobility (能进能出) and wages (能增能减).
 
-Every firm loses workers to quits and retirements. Unreformed firms keep their
-headcount (they replace every leaver and grow with demand), so redundancy persists.
-Reformed firms shed redundant staff at the scenario's speed and hire only the
-workers they need (``sim.enterprise.adjust_labour``); the dismissed join the city's
-pool of unemployed, who are re-employed at the sampled annual rate, raised by
-re-employment support (``sim.city.settle_labour_market``); so are the workers laid
-off by closures and mergers (Task 3) this month. Resettlement and re-employment
+Every firm loses workers to quits and retirements. Reformed firms shed redundant
+staff at the scenario's speed, loss-making firms at ``loss_dismissal_rate``, and both
+hire only the workers they need; the others replace every leaver and grow with demand
+(``sim.enterprise.adjust_labour``). The dismissed, the quits into unemployment and the
+workers laid off by closures and mergers (Task 3) join the city's pool, held by market
+(city, county) and months out of work; their chance of a job falls with time out of
+work, rises with private demand, the cooperation projects and re-employment support,
+and SOE hires come partly from the pool (``sim.city.settle_labour_market``). Resettlement and re-employment
 support are fiscal costs. Wages of reformed firms rise or fall with performance.
 """
 

@@ -14,7 +14,7 @@
   absorbed workers is laid off, and overheads fall (``merger_cost_saving``).
 * Closure: municipal and county firms hopeless-loss for ``closure_months`` are
   closed at up to ``closures_per_month`` (a capacity); and in every scenario creditors
-  force city firms that cannot borrow what their losses need into bankruptcy. A closed
+  force any firm that cannot borrow what their losses need into bankruptcy. A closed
   firm stops producing and employing at once: its workers are laid off, its market
   passes partly to the other SOEs of its industry and partly to private firms. Its
   liquidation takes ``liquidation_months``; then part of its assets is recovered, the

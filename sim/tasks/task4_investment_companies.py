@@ -5,9 +5,10 @@
   services). A transferred firm goes to the best-matching company (ties broken by
   the firm's own draw).
 * Companies collect the state's dividends from the firms they hold (and the
-  state's part of what a closure recovers) into a capital budget, and each year
-  invest ``priority_reallocation_rate`` of it as new state equity in their wholly
-  state-owned firms of the 16 priority industries (in proportion to assets).
+  state's part of what a closure recovers) into a capital budget, and each month
+  invest the monthly equivalent of ``priority_reallocation_rate`` (a yearly rate) of
+  it as new state equity in their wholly state-owned firms of the 16 priority
+  industries (in proportion to assets).
   Firms held by a company are managed by capital, which improves their governance
   (``capital_management_effect`` in ``sim.enterprise.tfp_target``).
 * Supervision (管资本): each company has a supervision quality; rules before, monitoring
@@ -64,7 +65,7 @@ def reallocate_capital(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     weight = np.where(target, f.assets, 0.0)
     per_company = np.zeros_like(s.companies.budget)
     np.add.at(per_company, (np.arange(s.replications)[:, None].repeat(k.shape[1], 1), k), weight)
-    spend = np.where(per_company > 0, s.companies.budget * rate, 0.0)
+    spend = np.where(per_company > 0, rules.reinvestment_spend(s.companies.budget, rate), 0.0)
     f.assets += rules.reinvestment(
         np.take_along_axis(spend, k, axis=1), weight, np.take_along_axis(per_company, k, axis=1)
     )
