@@ -322,6 +322,12 @@ def cost_of_equity(interest_rate: ArrayLike, c: dict) -> np.ndarray:
     return np.asarray(interest_rate) + c["equity_premium"]
 
 
+def appraisal_rate(required_return_mean: ArrayLike) -> np.ndarray:
+    """The rate an income-method appraisal discounts a firm's return at: the market's
+    required return on equity (an appraiser prices what investors would pay for it)."""
+    return np.asarray(required_return_mean)
+
+
 def expected_roe(net: ArrayLike, equity: ArrayLike) -> np.ndarray:
     """Annual return on equity at the fundamentals (``run_market``: ``roe``)."""
     return MONTHS_PER_YEAR * np.asarray(net) / np.maximum(equity, 1e-9)
@@ -359,9 +365,12 @@ def investor_bid(
     capital: ArrayLike,
     c: dict,
 ) -> np.ndarray:
-    """What an investor offers: the stake's value at its hurdle, capped by its capital."""
+    """What an investor offers: the stake's value at its hurdle, capped by its capital;
+    nothing where the return it expects falls short of its hurdle (it enters only where
+    the expected return beats the hurdle, so better firms attract capital first)."""
     value = b.equity_value(equity, signal, hurdle, 0.0, c["valuation_cap"])
-    return np.minimum(b.stake_price(stake, value, issued), capital)
+    bid = np.minimum(b.stake_price(stake, value, issued), capital)
+    return where(np.asarray(signal) >= hurdle, bid, 0.0)
 
 
 def second_price(bids: ArrayLike, reserve: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
