@@ -32,16 +32,18 @@ REPS = 200  # the vectorized core: cheap
 ABM_REPS = 40  # the agent model: a distribution-level comparison needs fewer
 CORE_SEED = SEED
 ABM_SEED = SEED + 1  # a different seed: a comparison of distributions, not a replay
-ALPHA, Z = 0.01, 3.0
+ALPHA = 0.01
 
 
-class SheddingTwiceAsFast(Enterprise):
-    """A perturbed rule: reformed firms dismiss redundant staff at twice the lever's pace."""
+class SheddingFourTimesAsFast(Enterprise):
+    """A perturbed rule: reformed firms dismiss redundant staff at four times the lever's
+    monthly pace (twice was within the noise of 40 replications once loss-makers, quits
+    and closures also fed unemployment)."""
 
     def adjust_labour(self, t: int) -> None:
         lv = self.model.lv
-        monthly = monthly_rate(lv["labour_adjustment_speed"])
-        faster = {**lv, "labour_adjustment_speed": 1.0 - (1.0 - 2.0 * monthly) ** 12}
+        monthly = min(1.0, 4.0 * monthly_rate(lv["labour_adjustment_speed"]))
+        faster = {**lv, "labour_adjustment_speed": 1.0 - (1.0 - monthly) ** 12}
         enterprise.adjust_labour(self, self.draws.month(t), faster, self.model.c)
 
 
@@ -78,14 +80,14 @@ def test_engines_dock():
         assert agents.shape[1:] == core(name).shape[1:]
         comparisons += compare(name, core(name), agents, MONTHS)
     assert len(comparisons) == len(SCENARIOS) * len(MONTHS) * len(headline())
-    problems = failures(comparisons, ALPHA, Z)
+    problems = failures(comparisons, ALPHA)
     assert not problems, "the engines do not dock:\n" + "\n".join(problems)
 
 
 @pytest.mark.slow
 def test_docking_detects_a_perturbed_rule():
-    agents = simulate_abm(short("city_plan"), ABM_SEED, range(ABM_REPS), SheddingTwiceAsFast)
-    problems = failures(compare("city_plan", core("city_plan"), agents, MONTHS), ALPHA, Z)
+    agents = simulate_abm(short("city_plan"), ABM_SEED, range(ABM_REPS), SheddingFourTimesAsFast)
+    problems = failures(compare("city_plan", core("city_plan"), agents, MONTHS), ALPHA)
     assert problems, "the docking procedure missed a perturbed dismissal rule"
     assert any("unemployed" in line for line in problems)
 
@@ -94,7 +96,7 @@ def test_docking_detects_a_perturbed_rule():
 def test_the_perturbation_changes_the_model(name):
     """The perturbed engine no longer replays the core on the same seed (where it acts)."""
     reps = range(1)
-    same = simulate_abm(short(name), CORE_SEED, reps, SheddingTwiceAsFast, workers=1)
+    same = simulate_abm(short(name), CORE_SEED, reps, SheddingFourTimesAsFast, workers=1)
     base = engine.simulate(short(name), CORE_SEED, reps)
     acts = short(name).levers["labour_adjustment_speed"] > 0
     assert np.allclose(same, base, rtol=1e-9, atol=1e-9) != acts
