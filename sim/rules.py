@@ -322,10 +322,11 @@ def cost_of_equity(interest_rate: ArrayLike, c: dict) -> np.ndarray:
     return np.asarray(interest_rate) + c["equity_premium"]
 
 
-def appraisal_rate(required_return_mean: ArrayLike) -> np.ndarray:
+def appraisal_rate(c: dict) -> np.ndarray:
     """The rate an income-method appraisal discounts a firm's return at: the market's
-    required return on equity (an appraiser prices what investors would pay for it)."""
-    return np.asarray(required_return_mean)
+    cost of equity (an appraiser prices what investors would pay for the firm), not the
+    drawn appetite of this city's investors."""
+    return np.asarray(c["appraisal_discount_rate"])
 
 
 def expected_roe(net: ArrayLike, equity: ArrayLike) -> np.ndarray:

@@ -159,7 +159,7 @@ def test_good_firms_attract_capital_first_and_hopeless_loss_firms_none(plan):
     issued = rules.shares_issued(stake, 0.0)
 
     def deal_chance(roe: float) -> tuple[float, float]:
-        rate = rules.appraisal_rate(0.10)
+        rate = rules.appraisal_rate(c)
         fair = b.equity_value(equity, roe, rate, c["valuation_floor"], c["valuation_cap"])
         appraised = rules.appraised_value(fair, 0.15, appraisal_z)
         reserve = rules.reserve_price(stake, appraised, issued, 0.0, False, 0.0)

@@ -396,7 +396,7 @@ class ReformOffice(mesa.Agent):
         m, lv, c = self.model, self.model.lv, self.model.c
         equity = firm.equity
         roe = float(rules.expected_roe(firm.fundamentals()["net"], equity))
-        cost_of_equity = rules.appraisal_rate(m.uncertainty["required_return_mean"])
+        cost_of_equity = rules.appraisal_rate(c)
         fair = float(
             b.equity_value(equity, roe, cost_of_equity, c["valuation_floor"], c["valuation_cap"])
         )

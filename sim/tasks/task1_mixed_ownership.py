@@ -51,7 +51,7 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     rows = np.arange(s.replications)
     fundamentals = enterprise.fundamentals(f, target(s, lv, c), demand(s, t), s.column, c)
     roe = rules.expected_roe(fundamentals["net"], f.equity)
-    cost_of_equity = rules.appraisal_rate(s.uncertainty["required_return_mean"])
+    cost_of_equity = rules.appraisal_rate(c)
     sd = rules.appraisal_sd(s.column["appraisal_error_sd"], f.supervision, c)
     collusion = rules.collusion_chance(f.supervision, c)
     discount = rules.appraisal_discount(lv, c)
