@@ -115,12 +115,19 @@ def test_investment_companies_raise_productivity_and_steer_capital_to_priority_i
 
 
 def test_consolidation_merges_with_layoffs(plan):
+    """Mergers happen and lay off part of the absorbed workers. (A hopeless firm that is not
+    merged is closed instead, laying off everyone, so the layoffs are compared without
+    closures: there they can only come from mergers.)"""
     merging = run(plan)
     off = variant(plan, "no_mergers", consolidation=False)
     assert_greater(
         col(merging, "firms_merged")[:, END], col(off, "firms_merged")[:, END], "mergers"
     )
-    assert_greater(col(merging, "layoffs").sum(axis=1), col(off, "layoffs").sum(axis=1), "layoffs")
+    merging_only = variant(plan, "mergers_only", closures_per_month=0.0)
+    neither = variant(plan, "neither", closures_per_month=0.0, consolidation=False)
+    assert_greater(
+        col(merging_only, "layoffs").sum(axis=1), col(neither, "layoffs").sum(axis=1), "layoffs"
+    )
 
 
 # ---------------------------------------------------------------- conservation
@@ -188,6 +195,7 @@ def test_levers_that_need_a_plan_act_only_with_it():
         "dormant",
         levers={
             "plans_per_month": 0.0,
+            "reemployment_support": 0.0,  # helps every unemployed worker, reform or not
             "investment_companies": 0,
             "closures_per_month": 0.0,
             "handover_signing_rate": 0.0,
