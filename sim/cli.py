@@ -32,6 +32,7 @@ from sim.commands import (
     printable,
     register,
 )
+from sim.deep import MODES
 from sim.measures import registry
 from sim.parameters import KINDS, table
 from sim.report import write_report
@@ -138,6 +139,13 @@ def batch_options(p: argparse.ArgumentParser, out: Path) -> None:
         action="store_true",
         help="replace a different batch in --out (deletes only the files its manifest records)",
     )
+    p.add_argument(
+        "--uncertainty",
+        choices=MODES,
+        default="deep",
+        help="deep (default): each replication is a plausible world, every guessed parameter "
+        "drawn from its range (docs/UNCERTAINTY.md); fixed: every parameter at its default",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
     p.add_argument(
         "--no-report", action="store_true", help="do not write OUT/report.html at the end"
@@ -177,6 +185,7 @@ def run_and_report(
         progress=False if args.quiet else None,
         outputs=outputs,
         sweep=sweep,
+        uncertainty=args.uncertainty,
     )
     try:
         if args.scheduler:
