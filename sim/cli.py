@@ -43,6 +43,7 @@ from sim.report.summary_text import format_summary
 from sim.report.verdict import verdicts
 from sim.results import BOTTOM_LINES_CSV, HEADLINE_CSV, OUTPUTS, REPORT, atomic_write_bytes
 from sim.scenario import BUNDLED, Scenario, ScenarioError, load, overrides
+from sim.sensitivity_cli import COMMANDS as SENSITIVITY_COMMANDS
 from sim.summary import bottom_line_table
 from sim.sweep import check_measures, grid, manifest_entry, parse_lever
 
@@ -417,7 +418,10 @@ def build_parser() -> Parser:
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=Parser, required=True
     )
-    register(sub, (*COMMANDS, *REPORT_COMMANDS, *ABM_COMMANDS, *CALIBRATION_COMMANDS))
+    register(
+        sub,
+        (*COMMANDS, *SENSITIVITY_COMMANDS, *REPORT_COMMANDS, *ABM_COMMANDS, *CALIBRATION_COMMANDS),
+    )
     return parser
 
 
