@@ -243,7 +243,10 @@ OPTIONAL: dict[str, Check] = {  # keys a manifest may lack (written before they 
     "scenario_levers": _map(_map(_scalar)),
     "scenario_descriptions": _map(_str),
     "sweep": _sweep,
-    "uncertainty": lambda v: isinstance(v, dict) and v.get("mode") in ("deep", "fixed"),
+    "uncertainty": lambda v: (
+        _fields(mode=lambda m: m in ("deep", "fixed"))(v)
+        and _map(_map(_scalar))(v.get("parameters", {}))
+    ),
     "analysis": lambda v: isinstance(v, dict) and isinstance(v.get("design"), str),
 }
 
