@@ -51,6 +51,8 @@ from pathlib import Path
 import pandas as pd
 
 from sim.commands import InputError, StopSignals, UserError, printable, signals_deferred
+from sim.deep import manifest_entry as uncertainty_entry
+from sim.deep import with_mode
 from sim.engine import simulate
 from sim.progress import ProgressBar, progress_bar
 from sim.randomness import STREAMS
@@ -154,19 +156,27 @@ def loaded_code_version() -> str:
     return code_version()
 
 
-def batch_identity(scenarios: list[Scenario], reps: int, seed: int) -> dict:
+def batch_identity(
+    scenarios: list[Scenario], reps: int, seed: int, analysis: dict | None = None
+) -> dict:
     """What makes two batches the same batch: the keys of ``SHARED`` must match for a folder
-    to take more scenarios; each scenario's digest keys its own parts."""
+    to take more scenarios; each scenario's digest keys its own parts. Deep uncertainty
+    adds ``uncertainty`` (absent in fixed mode, as in folders written before it), an analysis's
+    design (``sim.sensitivity``) its digest."""
+    deep = any(sc.worlds is not None for sc in scenarios)
     return {
         "seed": seed,
         "replications": reps,
         "chunk_size": CHUNK_SIZE,
         "code_version": loaded_code_version(),
+        **({"uncertainty": "deep"} if deep else {}),
+        **({"analysis": analysis["design"]} if analysis else {}),
         "scenarios": {sc.name: sc.digest() for sc in scenarios},
     }
 
 
-SHARED = ("seed", "replications", "chunk_size", "code_version")  # of every scenario in a folder
+# of every scenario in a folder
+SHARED = ("seed", "replications", "chunk_size", "code_version", "uncertainty", "analysis")
 PER_SCENARIO = (  # manifest keys holding one entry per scenario, kept for those not rerun
     "scenario_files",
     "scenario_chains",
@@ -239,7 +249,7 @@ def prepare_output(
     if old is None:
         return Kept()
     digests = old["identity"]["scenarios"]
-    changed = [k for k in SHARED if old["identity"].get(k) != identity[k]]
+    changed = [k for k in SHARED if old["identity"].get(k) != identity.get(k)]
     changed += [
         f"scenario {name}"
         for name, digest in identity["scenarios"].items()
@@ -541,6 +551,8 @@ def run_batch(
     runner: Runner = compute_chunk,
     outputs: tuple[str, ...] = (),
     sweep: dict | None = None,
+    uncertainty: str = "fixed",
+    analysis: dict | None = None,
 ) -> BatchResult:
     """Run every scenario for ``reps`` replications into ``out``; resume where parts exist.
 
@@ -548,14 +560,17 @@ def run_batch(
     once, or without one on ``workers`` local processes. ``runner`` computes a chunk's
     tables (it must be importable by the workers). ``outputs`` are the names of
     ``sim.results.OUTPUTS`` the caller will write into ``out`` afterwards (recorded now).
-    ``sweep`` is recorded in the manifest (see ``sim.sweep``).
+    ``sweep`` and ``analysis`` are recorded in the manifest (``sim.sweep``,
+    ``sim.sensitivity``). ``uncertainty`` "deep" draws every guessed parameter once per
+    replication (``sim.deep``); "fixed" keeps the defaults.
     ``progress``: None shows tqdm's bar on a terminal and a line every 10% or 30 s
     otherwise (CI, a log file); False shows nothing.
     """
     check_names(scenarios)
     if not 1 <= reps <= MAX_REPS:
         raise InputError(f"replications must be in [1, {MAX_REPS}], got {reps}")
-    identity = batch_identity(scenarios, reps, seed)
+    scenarios = with_mode(scenarios, uncertainty, reps)
+    identity = batch_identity(scenarios, reps, seed, analysis)
     chunks = plan_chunks(scenarios, reps)
     kept = prepare_output(out, identity, chunks, outputs, overwrite)
     todo = [ch for ch in chunks if any(f"{t}/{ch.part}" not in kept.verified for t in TABLES)]
@@ -575,6 +590,8 @@ def run_batch(
         command=command,
         executor={"kind": "dask" if executor else "local", "workers": workers},
         **({"sweep": sweep} if sweep else {}),
+        **({"analysis": analysis} if analysis else {}),
+        uncertainty=uncertainty_entry(scenarios[0].worlds),
         chunks_total=len(chunks) + len(others),
         chunks_done=others_done + result.chunks_reused,
     )

@@ -32,6 +32,7 @@ from sim.commands import (
     printable,
     register,
 )
+from sim.deep import MODES
 from sim.measures import registry
 from sim.parameters import KINDS, table
 from sim.report import write_report
@@ -42,6 +43,7 @@ from sim.report.summary_text import format_summary
 from sim.report.verdict import verdicts
 from sim.results import BOTTOM_LINES_CSV, HEADLINE_CSV, OUTPUTS, REPORT, atomic_write_bytes
 from sim.scenario import BUNDLED, Scenario, ScenarioError, load, overrides
+from sim.sensitivity_cli import COMMANDS as SENSITIVITY_COMMANDS
 from sim.summary import bottom_line_table
 from sim.sweep import check_measures, grid, manifest_entry, parse_lever
 
@@ -138,6 +140,13 @@ def batch_options(p: argparse.ArgumentParser, out: Path) -> None:
         action="store_true",
         help="replace a different batch in --out (deletes only the files its manifest records)",
     )
+    p.add_argument(
+        "--uncertainty",
+        choices=MODES,
+        default="deep",
+        help="deep (default): each replication is a plausible world, every guessed parameter "
+        "drawn from its range (docs/UNCERTAINTY.md); fixed: every parameter at its default",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
     p.add_argument(
         "--no-report", action="store_true", help="do not write OUT/report.html at the end"
@@ -177,6 +186,7 @@ def run_and_report(
         progress=False if args.quiet else None,
         outputs=outputs,
         sweep=sweep,
+        uncertainty=args.uncertainty,
     )
     try:
         if args.scheduler:
@@ -408,7 +418,10 @@ def build_parser() -> Parser:
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=Parser, required=True
     )
-    register(sub, (*COMMANDS, *REPORT_COMMANDS, *ABM_COMMANDS, *CALIBRATION_COMMANDS))
+    register(
+        sub,
+        (*COMMANDS, *SENSITIVITY_COMMANDS, *REPORT_COMMANDS, *ABM_COMMANDS, *CALIBRATION_COMMANDS),
+    )
     return parser
 
 

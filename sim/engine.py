@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from sim import enterprise, measures, schedule
+from sim import deep, enterprise, measures, schedule
 from sim.production import evolve_productivity, open_books, produce
 from sim.randomness import Draws, draw
 from sim.scenario import Scenario
@@ -68,6 +68,8 @@ def trajectory(
     """Yield the state at month 0, 1, ..., horizon (the same object, updated in place)."""
     lv, c = scenario.levers, scenario.constants
     d = draw(seed, replications, scenario.horizon, c)
+    if scenario.worlds is not None:
+        c = deep.apply(scenario, seed, replications, d, c)
     s = initial_state(d, scenario.uncertainties, c)
     open_books(s, lv, c)
     ctx = measures.context(s, lv, c)

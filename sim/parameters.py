@@ -86,7 +86,7 @@ def shown(value: Any, width: int = 40) -> str:
 def _parse(kind: str, name: str, raw: dict[str, Any]) -> Parameter:
     rng = tuple(raw["range"]) if "range" in raw else None
     dist = {}
-    if kind == "uncertainties":
+    if "distribution" in raw:  # an uncertainty's law; a constant's in deep mode (sim.deep)
         law = raw["distribution"]
         dist = {"distribution": law, **{k: raw[k] for k in DISTRIBUTIONS[law]}}
     return Parameter(

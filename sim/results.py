@@ -50,6 +50,8 @@ FORMAT = 2  # of the manifest; format 1 (no recorded parts) is not trusted
 MANIFEST = "manifest.json"
 HEADLINE_CSV, BOTTOM_LINES_CSV, REPORT = "summary_table.csv", "bottom_lines.csv", "report.html"
 OUTPUTS = (HEADLINE_CSV, BOTTOM_LINES_CSV, REPORT)  # the files besides the parts
+SENSITIVITY_CSV, SENSITIVITY_PAGE = "sensitivity.csv", "sensitivity.html"
+ANALYSIS_OUTPUTS = (SENSITIVITY_CSV, SENSITIVITY_PAGE)  # of `sensitivity` (sim.sensitivity)
 STATUSES = ("running", "complete", "incomplete", "interrupted")
 MAX_MANIFEST_BYTES = 2**30  # far beyond a real one (1 MB scenario texts, a record per part)
 MAX_MONTHS = 10_000  # a horizon beyond any the parameters allow, within the calendar's range
@@ -201,7 +203,7 @@ SCHEMA: dict[str, Check] = {
     "status": lambda v: v in STATUSES,
     "tables": _list(_match(TABLE)),
     "parts": _map(_fields(size=_int(), sha256=_match(SHA256))),
-    "outputs": _list(lambda v: v in OUTPUTS),
+    "outputs": _list(lambda v: v in OUTPUTS or v in ANALYSIS_OUTPUTS),
     "temp_token": _match(TOKEN),
     "horizons": _map(_int(1, MAX_MONTHS)),
     "thresholds": _map(lambda v: v is None or _map(_number)(v)),
@@ -241,6 +243,11 @@ OPTIONAL: dict[str, Check] = {  # keys a manifest may lack (written before they 
     "scenario_levers": _map(_map(_scalar)),
     "scenario_descriptions": _map(_str),
     "sweep": _sweep,
+    "uncertainty": lambda v: (
+        _fields(mode=lambda m: m in ("deep", "fixed"))(v)
+        and _map(_map(_scalar))(v.get("parameters", {}))
+    ),
+    "analysis": lambda v: isinstance(v, dict) and isinstance(v.get("design"), str),
 }
 
 

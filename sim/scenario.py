@@ -26,6 +26,7 @@ the key and what is allowed.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import json
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.commands import UserError, printable
+from sim.deep import Worlds
 from sim.parameters import DISTRIBUTIONS, KINDS, Parameter, Values, default_values, shown, table
 
 META_KEYS = ("title", "title_zh", "description", "extends")
@@ -71,6 +73,7 @@ class Scenario:
     uncertainties: Values
     constants: Values
     files: tuple[tuple[str, str], ...] = ()  # (real path, text) of the file and its ancestors
+    worlds: Worlds | None = None  # deep uncertainty (sim.deep); None: parameters fixed
 
     @property
     def horizon(self) -> int:
@@ -82,7 +85,10 @@ class Scenario:
 
     def digest(self) -> str:
         """SHA-256 of the resolved values: equal digests run identical models."""
-        blob = json.dumps(self.effective(), sort_keys=True, default=str)
+        values = self.effective()
+        if self.worlds is not None:
+            values["worlds"] = dataclasses.asdict(self.worlds)
+        blob = json.dumps(values, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def chain(self) -> list[dict[str, str]]:
@@ -292,6 +298,7 @@ def derive(base: Scenario, name: str, **sections: dict[str, Any]) -> Scenario:
         title_zh=name,
         description=f"{base.name} with overrides",
         files=base.files,
+        worlds=base.worlds,
         **values,
     )
 

@@ -26,9 +26,9 @@ from sim.batch import (
     compute_chunk,
     dask_executor,
     plan_chunks,
-    run_batch,
     run_chunks,
 )
+from sim.batch import run_batch as run_batch_in
 from sim.scenario import Scenario, derive, load
 from sim.tables import TABLES
 from tests.conftest import ROOT, SCENARIOS, paired_gap
@@ -38,6 +38,9 @@ REPS = 120  # chunks of 50, 50 and 20 replications per scenario
 HORIZON = 24  # months; the shortest horizon allowed is 18
 CHUNKS = 2 * 3
 KEYS = ["scenario", "replication", "month"]
+# in deep uncertainty, the CLI's default: workers, Dask, failures and resuming must keep each
+# replication's world as well as its random numbers
+run_batch = partial(run_batch_in, uncertainty="deep")
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from sim import measures
+from sim.deep import with_mode
 from sim.engine import simulate
 from tests.conftest import ROOT, SCENARIOS, col, scenario
 
@@ -49,7 +50,8 @@ def test_run_writes_parquet_manifest_and_prints_the_table(batch):
 def test_results_are_those_of_the_core(batch):
     out, _, _ = batch
     ts = pd.read_parquet(out / "timeseries")
-    direct = simulate(scenario("city_plan"), 7, range(60))
+    [deep_plan] = with_mode([scenario("city_plan")], "deep", 60)  # the CLI's default mode
+    direct = simulate(deep_plan, 7, range(60))
     mine = ts[ts["scenario"] == "city_plan"].sort_values(["replication", "month"])
     got = mine["mixed_firms"].to_numpy().reshape(60, 67)
     assert np.array_equal(got, col(direct, "mixed_firms"))

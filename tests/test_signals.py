@@ -42,7 +42,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 @pytest.fixture(scope="module")
 def reference(files: list[str], tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("reference") / "out"
-    assert run_batch([load(f) for f in files], REPS, SEED, out, progress=False).complete
+    scenarios = [load(f) for f in files]  # in deep uncertainty, as the CLI runs them
+    assert run_batch(scenarios, REPS, SEED, out, progress=False, uncertainty="deep").complete
     return out
 
 

@@ -47,7 +47,7 @@ def test_one_scenario_per_value_paired_by_replication(plan, tmp_path, capsys) ->
     )
     # common random numbers: the point at city_plan's own value is city_plan's run
     alone = tmp_path / "alone"
-    run_batch([load(plan)], REPS, SEED, alone, progress=False)
+    run_batch([load(plan)], REPS, SEED, alone, progress=False, uncertainty="deep")  # as sweep
     own = pd.read_parquet(alone / "summary").drop(columns="scenario")
     point = summary[summary["scenario"] == "city_plan@labour_adjustment_speed=0.3"]
     pd.testing.assert_frame_equal(

@@ -26,7 +26,7 @@ import numpy as np
 from mesa.agent import AgentSet
 
 from sim import behaviour as b
-from sim import city, measures, rules, schedule
+from sim import city, deep, measures, rules, schedule
 from sim.abm.agents import Enterprise
 from sim.abm.institutions import (
     CooperationProject,
@@ -134,6 +134,8 @@ class SOEReformModel(mesa.Model):
         enterprise_type: type[Enterprise] = Enterprise,
     ) -> None:
         super().__init__(rng=np.random.SeedSequence(seed, spawn_key=(replication, ORDER_STREAM)))
+        if scenario.worlds is not None:  # deep uncertainty: this replication's world, as scalars
+            scenario = deep.world(scenario, seed, replication)
         self.scenario, self.seed, self.replication = scenario, seed, replication
         self.lv, self.c = lv, c = scenario.levers, scenario.constants
         self.horizon = scenario.horizon

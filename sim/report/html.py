@@ -86,12 +86,16 @@ def document(page: Page, sections: list[str], nav_keys: tuple[tuple[str, str], .
     base = results.baseline
     ref = page.t("reference_is", base=page.label(base)) if base else page.t("no_reference")
     title = html.escape(page.t("title"))
+    mode = results.manifest.get("uncertainty", {"mode": "fixed"})
+    laws = mode.get("parameters", {})
+    worlds = page.t(f"uncertainty_{mode['mode']}", k=len(laws))
     return (
         f'<!DOCTYPE html><html lang="{"zh-CN" if page.lang == "zh" else "en"}"><head>'
         f'<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{title}</title><style>body {{ font-family: {FONT}; }}{css()}</style></head>"
         f"<body><main><header><h1>{title}</h1><p>{html.escape(intro)} <b>{html.escape(ref)}</b>"
-        f"</p>{warning}<nav>{nav}</nav></header>{''.join(sections)}</main></body></html>"
+        f'</p><p class="uncertainty">{html.escape(worlds)}</p>{warning}<nav>{nav}</nav></header>'
+        f"{''.join(sections)}</main></body></html>"
     )
 
 
