@@ -83,6 +83,7 @@ _LABOUR = "the labour market reads it as one number for a chunk"
 NOT_PER_REPLICATION = {  # assumption constants that stay fixed in deep mode, and why
     "offers_per_month": "sets the shape of the stake market's random numbers",
     "equity_premium": _STAKE_MARKET,
+    "appraisal_discount_rate": _STAKE_MARKET,
     "valuation_floor": _STAKE_MARKET,
     "valuation_cap": _STAKE_MARKET,
     "underpricing_discount": _STAKE_MARKET,
