@@ -12,7 +12,8 @@ from pathlib import Path
 from sim.commands import Command
 from sim.report.compare import comparison_table, format_comparison, load_results
 from sim.report.html import write_report
-from sim.report.summary_text import format_summary
+from sim.report.robust import parse_pairs, rankings
+from sim.report.summary_text import format_rankings, format_summary
 from sim.report.text import LANGS
 from sim.report.verdict import verdicts
 
@@ -39,12 +40,22 @@ def cmd_report(args: argparse.Namespace) -> int:
 def compare_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("out", type=Path, metavar="OUT", help="results directory of a batch")
     p.add_argument("--baseline", metavar="NAME", help=BASELINE_HELP)
+    p.add_argument(
+        "--pairs",
+        action="append",
+        metavar="A:B",
+        help="also rank scenario A against B in every world (repeatable or comma-separated)",
+    )
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     results = load_results(args.out, args.baseline)
-    print(format_summary(results, verdicts(results)))
+    ranked = rankings(results, parse_pairs(args.pairs, results.scenarios))
+    print(format_summary(results, verdicts(results), ranked))
     print()
+    if ranked:
+        print(format_rankings(ranked))
+        print()
     print(format_comparison(results, comparison_table(results)))
     return 0
 

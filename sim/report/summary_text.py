@@ -4,10 +4,13 @@ templates are in ``static/text.toml``, so no conclusion is written by hand."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sim.bottom_lines import BOTTOM_LINES
 from sim.measures import registry
 from sim.numbers import DASH, aligned, estimate, interval, percent
 from sim.report.compare import Results
+from sim.report.robust import Ranking, ranking_frame, robust_first
 from sim.report.text import words
 from sim.report.verdict import Chance, Verdict, headline_count
 from sim.summary import calendar
@@ -76,12 +79,57 @@ def sentence(v: Verdict, results: Results, lang: str) -> str:
     )
 
 
-def format_summary(results: Results, items: list[Verdict]) -> str:
-    """The executive summary for the terminal: the sentences, then the bottom lines and the
-    deadline per scenario, then the largest headline changes."""
+def outcome_name(r: Ranking, lang: str) -> str:
+    """A ranking's outcome in ``lang``: a measure's name, a bottom line's or the deadline's."""
+    return (
+        getattr(registry()[r.outcome], lang) if r.kind == "measure" else line_name(r.outcome, lang)
+    )
+
+
+def conclusion(r: Ranking, results: Results, lang: str) -> str:
+    """A robust conclusion as one sentence."""
+    share = r.better if r.robust == "better" else r.worse
+    return words()[lang][f"robust_{r.robust}"].format(
+        title=results.title(r.scenario, lang),
+        ref=results.title(r.reference, lang),
+        outcome=outcome_name(r, lang),
+        share=percent(share.share),
+        ci=interval(*share.interval, "share"),
+    )
+
+
+def format_rankings(ranked: Sequence[Ranking]) -> str:
+    """Every ranking as a table: the share of worlds better and worse [Wilson 95% CI]."""
+    frame = ranking_frame(ranked)
+    rows = [["scenario", "against", "outcome", "worlds", "better", "worse", "robust"]]
+    for _, r in frame.iterrows():
+        rows.append(
+            [
+                r["scenario"],
+                r["reference"],
+                r["outcome"],
+                str(r["worlds"]),
+                f"{percent(r['share_better'])} {interval(r['better_low'], r['better_high'], 'share')}",
+                f"{percent(r['share_worse'])} {interval(r['worse_low'], r['worse_high'], 'share')}",
+                r["robust"] or DASH,
+            ]
+        )
+    head = "Robust rankings: share of plausible worlds strictly better / worse [Wilson 95% CI]"
+    return "\n".join([head, *aligned(rows)])
+
+
+def format_summary(results: Results, items: list[Verdict], ranked: Sequence[Ranking] = ()) -> str:
+    """The executive summary for the terminal: the conclusions that hold in at least 90% of
+    worlds, the sentences, then the bottom lines and the deadline per scenario, then the
+    largest headline changes."""
     reg = registry()
     base = results.baseline
+    w = words()["en"]
     out = ["The answer (executive summary)", ""]
+    if ranked:
+        held = robust_first(ranked)
+        out += [w["robust"], *(f"- {conclusion(r, results, 'en')}" for r in held)]
+        out += ([] if held else [w["robust_none"]]) + [""]
     out += [f"- {sentence(v, results, 'en')}" for v in items]
     heads = ["scenario", *(line_name(c.line, "en") for c in items[0].chances)]
     rows = [heads] + [[v.scenario, *(chance_cell(c) for c in v.chances)] for v in items]

@@ -1,6 +1,7 @@
 """The executive summary: the first screen of the report.
 
-In order: (issue 15 will list its robust conclusions here, first), one sentence per
+In order: the conclusions that hold in at least 90% of plausible worlds
+(:mod:`sim.report.robust`), one sentence per
 scenario, the bottom lines and the deadline with their paired differences, and each
 scenario's largest material headline changes. Every number comes from
 :mod:`sim.report.verdict`.
@@ -14,8 +15,11 @@ from sim.measures import registry
 from sim.numbers import estimate, interval, percent
 from sim.report.grid import Grid
 from sim.report.page import Page, section
-from sim.report.summary_text import line_name, points, sentence
+from sim.report.robust import rankings, robust_first
+from sim.report.summary_text import conclusion, line_name, points, sentence
 from sim.report.verdict import Verdict, chance_frame, change_frame, verdicts
+
+SHOWN_ROBUST = 3  # robust conclusions in view above the sentences
 
 
 def summary_section(page: Page) -> str:
@@ -28,12 +32,34 @@ def summary_section(page: Page) -> str:
         f"{html.escape(sentence(v, page.results, page.lang))}</li>"
         for v in items
     )
-    body = f'<ul class="verdicts">{sentences}</ul>' + chances_grid(page, items).html()
+    body = robust_block(page) + f'<ul class="verdicts">{sentences}</ul>'
+    body += chances_grid(page, items).html()
     if base:
         body += f"<h3>{html.escape(page.t('changes'))}</h3>"
         body += f'<p class="note">{html.escape(page.t("changes_note", base=page.label(base)))}</p>'
         body += changes_grid(page, items)
     return section("summary", page.t("summary"), note, body)
+
+
+def robust_block(page: Page) -> str:
+    """The conclusions that hold in at least 90% of worlds, the surest first: the first
+    :data:`SHOWN_ROBUST` in view (the scenarios' sentences stay on the first screen), the
+    rest and the method's note folded."""
+    ranked = rankings(page.results)
+    if not ranked:
+        return ""
+    held = [html.escape(conclusion(r, page.results, page.lang)) for r in robust_first(ranked)]
+    shown = "".join(f"<li>{c}</li>" for c in held[:SHOWN_ROBUST]) or (
+        f"<li>{html.escape(page.t('robust_none'))}</li>"
+    )
+    rest = "".join(f"<li>{c}</li>" for c in held[SHOWN_ROBUST:])
+    more = page.t("robust_more", k=len(held) - SHOWN_ROBUST) if rest else page.t("robust_how")
+    return (
+        f'<p class="robust"><b>{html.escape(page.t("robust"))}</b></p>'
+        f'<ul class="robust">{shown}</ul><details><summary>{html.escape(more)}</summary>'
+        f'<p class="note">{html.escape(page.t("robust_note"))}</p><ul class="robust">{rest}</ul>'
+        "</details>"
+    )
 
 
 def chances_grid(page: Page, items: list[Verdict]) -> Grid:
