@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 
 from sim.abm.cli import COMMANDS as ABM_COMMANDS
+from sim.attribution_cli import COMMANDS as ATTRIBUTION_COMMANDS
 from sim.batch import MAX_REPS, dask_executor, run_batch
 from sim.calibration_cli import COMMANDS as CALIBRATION_COMMANDS
 from sim.commands import (
@@ -420,7 +421,14 @@ def build_parser() -> Parser:
     )
     register(
         sub,
-        (*COMMANDS, *SENSITIVITY_COMMANDS, *REPORT_COMMANDS, *ABM_COMMANDS, *CALIBRATION_COMMANDS),
+        (
+            *COMMANDS,
+            *SENSITIVITY_COMMANDS,
+            *ATTRIBUTION_COMMANDS,
+            *REPORT_COMMANDS,
+            *ABM_COMMANDS,
+            *CALIBRATION_COMMANDS,
+        ),
     )
     return parser
 
