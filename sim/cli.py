@@ -34,6 +34,7 @@ from sim.commands import (
     register,
 )
 from sim.deep import MODES
+from sim.discover_cli import COMMANDS as DISCOVER_COMMANDS
 from sim.measures import registry
 from sim.parameters import KINDS, table
 from sim.report import write_report
@@ -425,6 +426,7 @@ def build_parser() -> Parser:
             *COMMANDS,
             *SENSITIVITY_COMMANDS,
             *ATTRIBUTION_COMMANDS,
+            *DISCOVER_COMMANDS,
             *REPORT_COMMANDS,
             *ABM_COMMANDS,
             *CALIBRATION_COMMANDS,

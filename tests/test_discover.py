@@ -1,0 +1,123 @@
+"""Scenario discovery: PRIM on synthetic data with a planted box, and the ``discover``
+command on a tiny deep-mode batch (whose worlds it must recompute exactly)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import deep
+from sim.batch import run_batch
+from sim.discover_cli import world_parameters
+from sim.prim import prim
+from sim.results import read_manifest
+from sim.scenario import load
+from tests.conftest import SEED
+from tests.folders import assert_one_line_error, cli, short_scenarios
+
+REPS = 30
+
+
+def test_prim_finds_a_planted_box():
+    rng = np.random.default_rng(SEED)
+    x = rng.random((5000, 10))
+    y = (x[:, 0] > 0.7) & (x[:, 1] < 0.3)
+    found = prim(x, y, [f"x{i}" for i in range(10)])
+    box = found.box
+    assert box.coverage > 0.8 and box.density > 0.8
+    ranges = found.box_frame().set_index("parameter")
+    assert list(ranges.index) == ["x0", "x1"]
+    assert ranges.loc["x0", "low"] == pytest.approx(0.7, abs=0.03)
+    assert ranges.loc["x1", "high"] == pytest.approx(0.3, abs=0.03)
+    path = found.trajectory_frame()
+    assert path["support"].is_monotonic_decreasing and path["support"].iloc[-1] >= 0.05
+    assert path["coverage"].iloc[0] == 1 and path["chosen"].sum() == 1
+
+
+def test_prim_with_no_signal_keeps_coverage_at_least_a_half():
+    rng = np.random.default_rng(2)
+    x = rng.random((2000, 4))
+    found = prim(x, rng.random(2000) < 0.3, list("abcd"))
+    assert found.box.coverage >= 0.5
+
+
+@pytest.fixture(scope="module")
+def deep_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("scenarios")
+    paths = short_scenarios(folder, ("baseline", "city_plan"))
+    out = tmp_path_factory.mktemp("batch") / "out"
+    scenarios = [load(p) for p in paths]
+    assert run_batch(scenarios, REPS, SEED, out, progress=False, uncertainty="deep").complete
+    return out
+
+
+def test_the_worlds_are_recomputed_from_the_manifest(deep_batch):
+    manifest = read_manifest(deep_batch)
+    found = world_parameters(manifest)
+    (base,) = deep.with_mode(
+        [load(short_scenarios(deep_batch.parent / "s", ("baseline",))[0])], "deep", REPS
+    )
+    _, values = deep.world_values(base, SEED, range(REPS))
+    assert list(found.columns) == list(manifest["uncertainty"]["parameters"])
+    for key, v in values.items():
+        np.testing.assert_array_equal(found[key].to_numpy(), v, err_msg=key)
+
+
+def test_discover_prints_a_box_and_writes_it(deep_batch, capsys):
+    code, out, err = cli(
+        capsys,
+        "discover",
+        str(deep_batch),
+        "--scenario",
+        "city_plan",
+        "--outcome",
+        "regret:state_equity",
+    )
+    assert code == 0, err
+    assert "city_plan: regret:state_equity in" in out
+    frame = pd.read_csv(deep_batch / "discovery.csv")
+    assert set(frame["section"]) <= {"box", "trajectory"} and "trajectory" in set(frame["section"])
+    code, _, err = cli(
+        capsys,
+        "discover",
+        str(deep_batch),
+        "--scenario",
+        "city_plan",
+        "--outcome",
+        "deadline_missed",
+    )
+    assert code == 0, err  # discover replaces its own file
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (["--scenario", "city_plan", "--outcome", "breach_nothing"], "allowed"),
+        (["--scenario", "nowhere", "--outcome", "deadline_missed"], "nowhere"),
+    ],
+)
+def test_discover_bad_input_is_a_one_line_error(deep_batch, capsys, argv, hint):
+    code, _, err = cli(capsys, "discover", str(deep_batch), *argv)
+    assert_one_line_error(code, err, hint)
+
+
+def test_discover_never_replaces_a_file_it_did_not_write(deep_batch, tmp_path, capsys):
+    mine = tmp_path / "mine.csv"
+    mine.write_text("my own numbers\n", encoding="utf-8")
+    argv = ["--scenario", "city_plan", "--outcome", "deadline_missed", "--output", str(mine)]
+    code, _, err = cli(capsys, "discover", str(deep_batch), *argv)
+    assert_one_line_error(code, err, str(mine))
+    assert mine.read_text(encoding="utf-8") == "my own numbers\n"
+
+
+def test_discover_needs_a_deep_batch(tmp_path, capsys):
+    paths = short_scenarios(tmp_path / "s", ("baseline",))
+    out = tmp_path / "fixed"
+    assert run_batch([load(paths[0])], 4, SEED, out, progress=False).complete
+    code, _, err = cli(
+        capsys, "discover", str(out), "--scenario", "baseline", "--outcome", "deadline_missed"
+    )
+    assert_one_line_error(code, err, "deep")
