@@ -40,6 +40,7 @@ from sim.parameters import KINDS, table
 from sim.report import write_report
 from sim.report.cli import COMMANDS as REPORT_COMMANDS
 from sim.report.compare import comparison_table, format_comparison, load_results, reference
+from sim.report.robust import rankings
 from sim.report.sections.headline import wide_table
 from sim.report.summary_text import format_summary
 from sim.report.verdict import verdicts
@@ -224,7 +225,7 @@ def write_tables(args: argparse.Namespace, base: str | None, quiet: bool) -> Non
     for name, frame in ((HEADLINE_CSV, wide_table(table)), (BOTTOM_LINES_CSV, lines)):
         atomic_write_bytes(args.out / name, frame.to_csv(index=False).encode("utf-8"), token)
     if not quiet:
-        print(format_summary(results, verdicts(results)))
+        print(format_summary(results, verdicts(results), rankings(results)))
         print()
         print(format_comparison(results, table))
 

@@ -16,6 +16,7 @@ from sim.batch import run_batch
 from sim.bottom_lines import BOTTOM_LINES
 from sim.measures import headline, registry
 from sim.report.compare import Results
+from sim.report.html import write_report
 from sim.report.robust import DEADLINE, rankings, robust_first, shares
 from sim.report.summary_text import format_summary
 from sim.report.verdict import verdicts
@@ -125,3 +126,20 @@ def test_compare_pairs_adds_the_chosen_pairs(tiny_batch, capsys):
 def test_compare_pairs_with_an_unknown_scenario_is_a_one_line_error(tiny_batch, capsys, pairs):
     code, _, err = cli(capsys, "compare", str(tiny_batch), "--pairs", pairs)
     assert_one_line_error(code, err, "--pairs")
+
+
+def test_the_report_lists_the_robust_conclusions_before_the_sentences(tiny_batch, tmp_path):
+    for lang in ("en", "zh"):
+        page = write_report(tiny_batch, lang=lang, output=tmp_path / f"r_{lang}.html")
+        text = page.read_text(encoding="utf-8")
+        summary = text[text.index('id="summary"') :]
+        assert 0 <= summary.index('class="robust"') < summary.index('class="verdicts"')
+
+
+def test_run_prints_the_robust_conclusions_first(tmp_path, capsys):
+    paths = short_scenarios(tmp_path / "s", ("baseline", "lockstep"))
+    code, out, err = cli(
+        capsys, "run", *paths, "--reps", "4", "--out", str(tmp_path / "o"), "--no-report"
+    )
+    assert code == 0, err
+    assert out.index("Conclusions that hold") < out.index("lockstep, against")
