@@ -72,7 +72,7 @@ def format_attribution(table: pd.DataFrame) -> str:
     """The table for the terminal: a block per outcome, a row per group."""
     rows = [["outcome", "group", "mean part", "95% CI", "share of total"]]
     for _, r in table.iterrows():
-        share = "" if pd.isna(r["share_of_total"]) else f"{100 * r['share_of_total']:.0f}%"
+        share = "" if pd.isna(r["share_of_total"]) else f"{int(round(100 * r['share_of_total']))}%"
         rows.append(
             [
                 r["outcome"],
