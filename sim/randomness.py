@@ -14,6 +14,7 @@ Replication ``i`` of a batch with seed ``s`` draws from
 
 from __future__ import annotations
 
+import copy
 from collections import namedtuple
 from dataclasses import dataclass, field, fields
 
@@ -71,48 +72,71 @@ def sample_law(law: dict, u: np.ndarray) -> np.ndarray:
     return np.where(u < cut, left, right)
 
 
+MONTH_BLOCK = 6  # months of the per-enterprise numbers drawn at once (memory against calls)
+
+
+@dataclass
+class Monthly:
+    """A per-enterprise array of each month, drawn ``MONTH_BLOCK`` months at a time.
+
+    ``generators[r]`` stands where replication ``r``'s stream holds the array's first
+    month; it draws months in order, as the whole (T, *shape) array would be drawn, so the
+    numbers do not depend on the block size."""
+
+    kind: str  # the Generator method: "random" or "standard_normal"
+    shape: tuple[int, ...]  # of one replication's month
+    generators: list[np.random.Generator]
+    start: list[dict] = field(init=False, repr=False)  # the generators' states at month 1
+
+    def __post_init__(self) -> None:
+        self.start = [g.bit_generator.state for g in self.generators]
+
+    def fill(self, out: np.ndarray, months: int) -> None:
+        """Draw the next ``months`` months of every replication into ``out[:, :months]``."""
+        for r, g in enumerate(self.generators):
+            getattr(g, self.kind)(out=out[r, :months])
+
+    def rewind(self) -> None:
+        """Back to month 1."""
+        for g, state in zip(self.generators, self.start, strict=True):
+            g.bit_generator.state = state
+
+
 @dataclass
 class Draws:
     """Every random number of a chunk of replications, stacked on axis 0.
 
-    Read a month's numbers through :meth:`month` and the adoption draws through their
-    named properties; the stacked arrays keep the layout they are drawn in.
+    Read a month's numbers through :meth:`month` (months in increasing order; a month's
+    arrays hold until a month of another block is read) and the adoption draws through
+    their named properties. The per-enterprise monthly numbers (``monthly``) are drawn a
+    block of months at a time; the others up front, in the layout they are drawn in.
     """
 
+    horizon: int
     population: dict[str, np.ndarray]  # (R, N) each
     uncertainty_u: np.ndarray  # (R, n_uncertainties), uniforms in table order
     industry_z: np.ndarray  # (R, N_INDUSTRIES)
     common_shock: np.ndarray  # (R, T)
-    idio_shock: np.ndarray  # (R, T, N)
-    listing_u: np.ndarray  # (R, T, N)
     appraisal_z: np.ndarray  # (R, T, N)
     signal_z: np.ndarray  # (R, T, K, M)
     investor_u: np.ndarray  # (R, 5, M): capital, return, control, focus, trust
     investor_group_u: np.ndarray  # (R, M)
     adoption_u: np.ndarray  # (R, 4, N): board, market manager, equity incentive, (unused)
-    ability_z: np.ndarray  # (R, T, N)
-    labour_u: np.ndarray  # (R, T, 3, N): quits, dismissals, hires
     city_u: np.ndarray  # (R, T, 2): rounding of capacity and of re-employment
     department_order_u: np.ndarray  # (R, N_DEPARTMENTS)
     company_tie_u: np.ndarray  # (R, N)
     decoupling_round_u: np.ndarray  # (R, T)
     closure_round_u: np.ndarray  # (R, T)
-    merge_u: np.ndarray  # (R, T, N)
-    closure_order_u: np.ndarray  # (R, T, N)
-    tunnel_u: np.ndarray  # (R, T, N)
     collusion_u: np.ndarray  # (R, T, K)
-    handover_u: np.ndarray  # (R, T, N): signing, completion and socialisation hazards
     project_u: np.ndarray  # (R, 4, P): size, start, host, realised
-    exit_u: np.ndarray  # (R, T, N): creditors force a distressed firm into bankruptcy
-    turnover_u: np.ndarray  # (R, T, N): a manager's term ends
-    base_z: np.ndarray  # (R, T, N): persistent productivity shock
     cycle_z: np.ndarray  # (R, T, N_INDUSTRIES): industry demand shock
-    retire_u: np.ndarray  # (R, T, N): rounding of retirements
     pool_u: np.ndarray  # (R, T, 2, D): rounding of re-employment by market and spell month
     quit_pool_u: np.ndarray  # (R, T, 2): rounding of quits into unemployment, by market
-    expropriation_u: np.ndarray  # (R, T, N): a controlling owner diverts value
-    rework_u: np.ndarray  # (R, T, N): an approved plan is sent back for rework
     company_u: np.ndarray  # (R, company slots): the company's supervision quality
+    monthly: dict[str, Monthly]  # the per-enterprise numbers of each month (``MONTHLY``)
+    _block: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False)
+    _first: int = field(default=0, init=False, repr=False)  # first month of the block held
+    _next: int = field(default=1, init=False, repr=False)  # where the generators stand
     _months: dict[int, MonthDraws] = field(default_factory=dict, init=False, repr=False)
 
     @property
@@ -133,39 +157,48 @@ class Draws:
     def month(self, t: int) -> MonthDraws:
         """The random numbers of month ``t`` (1-based)."""
         if t not in self._months:
+            if not self._block or not self._first <= t < self._first + MONTH_BLOCK:
+                self._load_block(t)
             self._months[t] = self._month(t)
         return self._months[t]
 
+    def _load_block(self, t: int) -> None:
+        """Draw the blocks of months up to the one holding month ``t`` (from month 1 again
+        if that block was passed)."""
+        first = 1 + (t - 1) // MONTH_BLOCK * MONTH_BLOCK
+        if first < self._next:
+            for m in self.monthly.values():
+                m.rewind()
+            self._next = 1
+        while self._next <= first:
+            months = min(MONTH_BLOCK, self.horizon - self._next + 1)
+            for name, m in self.monthly.items():
+                if name not in self._block:
+                    shape = (len(m.generators), MONTH_BLOCK, *m.shape)
+                    self._block[name] = np.empty(shape)
+                m.fill(self._block[name], months)
+            self._first, self._next = self._next, self._next + MONTH_BLOCK
+        self._months.clear()
+
     def _month(self, t: int) -> MonthDraws:
-        i = t - 1
-        labour, city = self.labour_u[:, i], self.city_u[:, i]
+        i, j = t - 1, t - self._first
+        labour, city = self._block["labour_u"][:, j], self.city_u[:, i]
+        block = {name: x[:, j] for name, x in self._block.items() if name != "labour_u"}
         return MonthDraws(
+            **block,
             common_shock=self.common_shock[:, i],
-            idio_shock=self.idio_shock[:, i],
-            listing_u=self.listing_u[:, i],
             appraisal_z=self.appraisal_z[:, i],
-            ability_z=self.ability_z[:, i],
             quit_u=labour[:, 0],
             dismiss_u=labour[:, 1],
             hire_u=labour[:, 2],
-            merge_u=self.merge_u[:, i],
-            closure_order_u=self.closure_order_u[:, i],
-            tunnel_u=self.tunnel_u[:, i],
-            handover_u=self.handover_u[:, i],
             signal_z=self.signal_z[:, i],
             collusion_u=self.collusion_u[:, i],
             capacity_u=city[:, 0],
             reemployment_u=city[:, 1],
             decoupling_round_u=self.decoupling_round_u[:, i],
             closure_round_u=self.closure_round_u[:, i],
-            exit_u=self.exit_u[:, i],
-            turnover_u=self.turnover_u[:, i],
-            base_z=self.base_z[:, i],
-            retire_u=self.retire_u[:, i],
             pool_u=self.pool_u[:, i],
             quit_pool_u=self.quit_pool_u[:, i],
-            expropriation_u=self.expropriation_u[:, i],
-            rework_u=self.rework_u[:, i],
         )
 
 
@@ -233,9 +266,11 @@ class FirmDraws:
 
 def firm_draws(d: Draws, horizon: int) -> list[FirmDraws]:
     """Each enterprise's own draws, for the agent model (``d`` holds one replication)."""
-    by_month = [d.month(t) for t in range(1, horizon + 1)]
-    columns = [np.stack([getattr(m, name)[0] for m in by_month], axis=1) for name in FIRM_MONTHLY]
-    per_firm = np.stack(columns, axis=-1).tolist()  # (N, T, fields)
+    by_month = [  # copied month by month: a month's arrays hold only until the next block
+        np.stack([getattr(d.month(t), name)[0] for name in FIRM_MONTHLY], axis=-1)
+        for t in range(1, horizon + 1)
+    ]
+    per_firm = np.stack(by_month, axis=1).tolist()  # (N, T, fields)
     static = np.stack([getattr(d, name)[0] for name in FIRM_STATIC], axis=1).tolist()
     return [
         FirmDraws(*static[i], months=tuple(FirmMonth(*row) for row in per_firm[i]))
@@ -243,66 +278,108 @@ def firm_draws(d: Draws, horizon: int) -> list[FirmDraws]:
     ]
 
 
+# the per-enterprise numbers of each month, drawn a block of months at a time: name -> kind
+MONTHLY = {
+    "idio_shock": "standard_normal",
+    "listing_u": "random",
+    "ability_z": "standard_normal",
+    "labour_u": "random",  # (3, N) a month: quits, dismissals, hires
+    "merge_u": "random",
+    "closure_order_u": "random",
+    "tunnel_u": "random",
+    "handover_u": "random",
+    "exit_u": "random",
+    "turnover_u": "random",
+    "base_z": "standard_normal",
+    "retire_u": "random",
+    "expropriation_u": "random",
+    "rework_u": "random",
+}
+
+
+def _fork(g: np.random.Generator) -> np.random.Generator:
+    """A generator at ``g``'s place in its stream, drawing independently of ``g``."""
+    return np.random.Generator(copy.copy(g.bit_generator))
+
+
 def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws:
-    """Draw everything for ``replications`` of a batch seeded with ``seed``."""
+    """Draw everything for ``replications`` of a batch seeded with ``seed``: each stream's
+    numbers up front, except the per-enterprise ones of each month (``MONTHLY``), whose
+    generators are kept where their arrays begin. A later array of a stream is reached by
+    skipping the uniforms of the one before (``advance``: one step per float64 uniform)."""
     n, k, m = N_FIRMS, int(constants["offers_per_month"]), int(constants["investor_slots"])
     n_proj = int(constants["cooperation_projects"])
     pool = int(constants["pool_months"]) + 1
-    parts: dict[str, list] = {}
+    h, reps = horizon, len(replications)
+    upfront: dict[str, np.ndarray] = {}
+    later: dict[str, list[np.random.Generator]] = {name: [] for name in MONTHLY}
+    population = []
 
-    def add(name: str, value) -> None:
-        parts.setdefault(name, []).append(value)
+    def add(name: str, g: np.random.Generator, kind: str, *shape: int) -> None:
+        if name not in upfront:
+            upfront[name] = np.empty((reps, *shape))
+        getattr(g, kind)(out=upfront[name][i])
 
-    for r in replications:
-        add("population", draw_population(stream(seed, r, "population"), constants))
+    def monthly(name: str, g: np.random.Generator, skip: int = 0) -> None:
+        """``name`` begins at ``g``'s place; ``g`` skips its ``skip`` uniforms."""
+        later[name].append(_fork(g) if skip else g)
+        if skip:
+            g.bit_generator.advance(skip)
+
+    u, z = "random", "standard_normal"
+    for i, r in enumerate(replications):  # noqa: B007  (add reads i)
+        population.append(draw_population(stream(seed, r, "population"), constants))
         g = stream(seed, r, "uncertainties")
-        add("uncertainty_u", g.random(UNCERTAINTY_SLOTS))
-        add("industry_z", g.standard_normal(N_INDUSTRIES))
+        add("uncertainty_u", g, u, UNCERTAINTY_SLOTS)
+        add("industry_z", g, z, N_INDUSTRIES)
         g = stream(seed, r, "shocks")
-        add("common_shock", g.standard_normal(horizon))
-        add("idio_shock", g.standard_normal((horizon, n)))
+        add("common_shock", g, z, h)
+        monthly("idio_shock", g)
         g = stream(seed, r, "market")
-        add("listing_u", g.random((horizon, n)))
-        add("appraisal_z", g.standard_normal((horizon, n)))
-        add("signal_z", g.standard_normal((horizon, k, m)))
-        add("investor_u", g.random((5, m)))
-        add("investor_group_u", g.random(m))
-        add("adoption_u", stream(seed, r, "adoption").random((4, n)))
-        add("ability_z", stream(seed, r, "managers").standard_normal((horizon, n)))
+        monthly("listing_u", g, h * n)
+        add("appraisal_z", g, z, h, n)
+        add("signal_z", g, z, h, k, m)
+        add("investor_u", g, u, 5, m)
+        add("investor_group_u", g, u, m)
+        add("adoption_u", stream(seed, r, "adoption"), u, 4, n)
+        monthly("ability_z", stream(seed, r, "managers"))
         g = stream(seed, r, "labour")
-        add("labour_u", g.random((horizon, 3, n)))
-        add("city_u", g.random((horizon, 2)))
+        monthly("labour_u", g, h * 3 * n)
+        add("city_u", g, u, h, 2)
         g = stream(seed, r, "decoupling")
-        add("department_order_u", g.random(N_DEPARTMENTS))
-        add("company_tie_u", g.random(n))
-        add("merge_u", g.random((horizon, n)))
-        add("decoupling_round_u", g.random(horizon))
+        add("department_order_u", g, u, N_DEPARTMENTS)
+        add("company_tie_u", g, u, n)
+        monthly("merge_u", g, h * n)
+        add("decoupling_round_u", g, u, h)
         g = stream(seed, r, "closures")
-        add("closure_order_u", g.random((horizon, n)))
-        add("closure_round_u", g.random(horizon))
+        monthly("closure_order_u", g, h * n)
+        add("closure_round_u", g, u, h)
         g = stream(seed, r, "supervision")
-        add("tunnel_u", g.random((horizon, n)))
-        add("collusion_u", g.random((horizon, k)))
+        monthly("tunnel_u", g, h * n)
+        add("collusion_u", g, u, h, k)
         g = stream(seed, r, "central_provincial")
-        add("handover_u", g.random((horizon, n)))
-        add("project_u", g.random((4, n_proj)))
+        monthly("handover_u", g, h * n)
+        add("project_u", g, u, 4, n_proj)
         g = stream(seed, r, "finance")
-        add("exit_u", g.random((horizon, n)))
-        add("turnover_u", g.random((horizon, n)))
-        add("base_z", stream(seed, r, "productivity").standard_normal((horizon, n)))
-        add("cycle_z", stream(seed, r, "demand").standard_normal((horizon, N_INDUSTRIES)))
+        monthly("exit_u", g, h * n)
+        monthly("turnover_u", g)
+        monthly("base_z", stream(seed, r, "productivity"))
+        add("cycle_z", stream(seed, r, "demand"), z, h, N_INDUSTRIES)
         g = stream(seed, r, "labour_market")
-        add("retire_u", g.random((horizon, n)))
-        add("pool_u", g.random((horizon, 2, pool)))
-        add("quit_pool_u", g.random((horizon, 2)))
-        add("expropriation_u", stream(seed, r, "ownership").random((horizon, n)))
-        add("rework_u", stream(seed, r, "pace").random((horizon, n)))
-        add("company_u", stream(seed, r, "companies").random(int(constants["company_slots"])))
+        monthly("retire_u", g, h * n)
+        add("pool_u", g, u, h, 2, pool)
+        add("quit_pool_u", g, u, h, 2)
+        monthly("expropriation_u", stream(seed, r, "ownership"))
+        monthly("rework_u", stream(seed, r, "pace"))
+        add("company_u", stream(seed, r, "companies"), u, int(constants["company_slots"]))
 
-    pop = parts.pop("population")
-    stacked = {name: np.stack(v) for name, v in parts.items()}
-    population = {key: np.stack([p[key] for p in pop]) for key in pop[0]}
-    return Draws(population=population, **stacked)
+    shapes = {name: (3, n) if name == "labour_u" else (n,) for name in MONTHLY}
+    return Draws(
+        horizon=h,
+        population={key: np.stack([p[key] for p in population]) for key in population[0]},
+        monthly={name: Monthly(kind, shapes[name], later[name]) for name, kind in MONTHLY.items()},
+        **upfront,
+    )
 
 
 def sample_uncertainties(laws: dict, u: np.ndarray) -> dict[str, np.ndarray]:

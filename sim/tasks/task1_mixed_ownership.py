@@ -48,40 +48,43 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     valid = np.take_along_axis(listed, order, axis=1)
     if not valid.any():
         return
-    rows = np.arange(s.replications)
     fundamentals = enterprise.fundamentals(f, target(s, lv, c), demand(s, t), s.column, c)
     roe = rules.expected_roe(fundamentals["net"], f.equity)
     cost_of_equity = rules.appraisal_rate(c)
     sd = rules.appraisal_sd(s.column["appraisal_error_sd"], f.supervision, c)
     collusion = rules.collusion_chance(f.supervision, c)
     discount = rules.appraisal_discount(lv, c)
+    # a deal changes only its own firm, listed once a month: equity and group hold all month
+    equity_of, group_of = f.equity, f.industry_group
     for k in range(order.shape[1]):
-        firm = order[:, k]
-        ok = valid[:, k]
-        if not ok.any():
+        rows = np.flatnonzero(valid[:, k])  # the replications with a k-th listing
+        if rows.size == 0:
             continue
-        equity = f.equity[rows, firm]
+        firm = order[rows, k]
+        equity = equity_of[rows, firm]
         stake = limit[rows, firm]
+        firm_roe = roe[rows, firm]
         fair = b.equity_value(
-            equity, roe[rows, firm], cost_of_equity, c["valuation_floor"], c["valuation_cap"]
+            equity, firm_roe, cost_of_equity[rows], c["valuation_floor"], c["valuation_cap"]
         )
         appraised = rules.appraised_value(fair, sd[rows, firm], m.appraisal_z[rows, firm])
         issued = rules.shares_issued(stake, employee)
-        colluding = m.collusion_u[:, k] < collusion[rows, firm]
+        colluding = m.collusion_u[rows, k] < collusion[rows, firm]
         cut = c["underpricing_discount"]
         reserve = rules.reserve_price(stake, appraised, issued, discount, colluding, cut)
-        signal = rules.investor_signal(roe[rows, firm][:, None], m.signal_z[:, k], c)
+        signal = rules.investor_signal(firm_roe[:, None], m.signal_z[rows, k], c)
         hurdle = b.investor_hurdle(
-            inv.required, inv.trust, stake[:, None], c["minority_risk_premium"]
+            inv.required[rows], inv.trust[rows], stake[:, None], c["minority_risk_premium"]
         )
         bid = rules.investor_bid(
-            equity[:, None], signal, hurdle, stake[:, None], issued[:, None], inv.capital, c
+            equity[:, None], signal, hurdle, stake[:, None], issued[:, None], inv.capital[rows], c
         )
-        group = f.industry_group[rows, firm]
+        group = group_of[rows, firm]
         eligible = (
-            ok[:, None]
-            & inv.active
-            & rules.may_bid(inv.wants_control, inv.group, stake[:, None], group[:, None])
+            inv.active[rows]
+            & rules.may_bid(
+                inv.wants_control[rows], inv.group[rows], stake[:, None], group[:, None]
+            )
             & (bid >= reserve[:, None])
             & (bid > 0.0)
         )

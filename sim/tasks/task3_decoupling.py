@@ -61,20 +61,24 @@ def consolidate(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     """Merge same-industry wholly state-owned firms into their company's largest such firm."""
     f = s.firms
     eligible = f.active & (f.company >= 0) & rules.wholly_state_owned(f.state_share)
-    key = np.where(eligible, f.company * N_INDUSTRIES + f.industry, -1)
-    order = np.lexsort((-f.assets, key), axis=-1)
+    merging = eligible & (d.month(t).merge_u < c["merger_rate"])
+    rows = np.flatnonzero(merging.any(axis=1))  # anchors are found only where one may merge
+    if rows.size == 0:
+        return
+    key = np.where(eligible[rows], f.company[rows] * N_INDUSTRIES + f.industry[rows], -1)
+    order = np.lexsort((-f.assets[rows], key), axis=-1)
     sorted_key = np.take_along_axis(key, order, axis=1)
     first = np.ones_like(sorted_key, dtype=bool)
     first[:, 1:] = sorted_key[:, 1:] != sorted_key[:, :-1]
     position = np.maximum.accumulate(np.where(first, np.arange(key.shape[1]), 0), axis=1)
     anchor = np.empty_like(order)
     np.put_along_axis(anchor, order, np.take_along_axis(order, position, axis=1), axis=1)
-    merging = d.month(t).merge_u < c["merger_rate"]
-    absorb = eligible & (anchor != np.arange(key.shape[1])) & merging
-    r, i = np.nonzero(absorb)
-    if r.size == 0:
+    absorb = merging[rows] & (anchor != np.arange(key.shape[1]))
+    j, i = np.nonzero(absorb)
+    if j.size == 0:
         return
-    into, src = (r, anchor[r, i]), (r, i)
+    r = rows[j]
+    into, src = (r, anchor[j, i]), (r, i)
     weight = f.assets[src]
     laid_off = rules.merger_layoffs(f.workers[src], c)
     stay = f.workers[src] - laid_off
