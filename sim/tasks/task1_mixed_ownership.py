@@ -50,7 +50,7 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
         return
     fundamentals = enterprise.fundamentals(f, target(s, lv, c), demand(s, t), s.column, c)
     roe = rules.expected_roe(fundamentals["net"], f.equity)
-    cost_of_equity = rules.appraisal_rate(c)
+    cost_of_equity = np.broadcast_to(rules.appraisal_rate(c), (s.replications,))
     sd = rules.appraisal_sd(s.column["appraisal_error_sd"], f.supervision, c)
     collusion = rules.collusion_chance(f.supervision, c)
     discount = rules.appraisal_discount(lv, c)
