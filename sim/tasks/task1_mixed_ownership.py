@@ -35,6 +35,15 @@ from sim.rules import MIXED
 from sim.state import State
 
 
+def for_rows(c: dict, rows: np.ndarray, replications: int) -> dict:
+    """The constants of the replications ``rows``: a per-replication constant (an
+    (R, 1) array in deep mode) sliced to them, a scalar as it is."""
+    return {
+        k: v[rows] if isinstance(v, np.ndarray) and v.ndim and v.shape[0] == replications else v
+        for k, v in c.items()
+    }
+
+
 def run_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     """List this month's offers and settle each by auction."""
     f, inv, m = s.firms, s.investors, d.month(t)
@@ -61,23 +70,24 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
         if rows.size == 0:
             continue
         firm = order[rows, k]
+        cr = for_rows(c, rows, s.replications)
         equity = equity_of[rows, firm]
         stake = limit[rows, firm]
         firm_roe = roe[rows, firm]
         fair = b.equity_value(
-            equity, firm_roe, cost_of_equity[rows], c["valuation_floor"], c["valuation_cap"]
+            equity, firm_roe, cost_of_equity[rows], cr["valuation_floor"], cr["valuation_cap"]
         )
         appraised = rules.appraised_value(fair, sd[rows, firm], m.appraisal_z[rows, firm])
         issued = rules.shares_issued(stake, employee)
         colluding = m.collusion_u[rows, k] < collusion[rows, firm]
-        cut = c["underpricing_discount"]
+        cut = cr["underpricing_discount"]
         reserve = rules.reserve_price(stake, appraised, issued, discount, colluding, cut)
-        signal = rules.investor_signal(firm_roe[:, None], m.signal_z[rows, k], c)
+        signal = rules.investor_signal(firm_roe[:, None], m.signal_z[rows, k], cr)
         hurdle = b.investor_hurdle(
-            inv.required[rows], inv.trust[rows], stake[:, None], c["minority_risk_premium"]
+            inv.required[rows], inv.trust[rows], stake[:, None], cr["minority_risk_premium"]
         )
         bid = rules.investor_bid(
-            equity[:, None], signal, hurdle, stake[:, None], issued[:, None], inv.capital[rows], c
+            equity[:, None], signal, hurdle, stake[:, None], issued[:, None], inv.capital[rows], cr
         )
         group = group_of[rows, firm]
         eligible = (
