@@ -86,7 +86,7 @@ def format_attribution(table: pd.DataFrame) -> str:
 
 
 def handler(args: argparse.Namespace) -> int:
-    from sim.batch import dask_executor, run_batch
+    from sim.batch import run_batch, run_on
 
     scenario, ref = load(args.scenario), reference(args.baseline)
     groups = list(at.changed_groups(scenario, ref))
@@ -112,11 +112,7 @@ def handler(args: argparse.Namespace) -> int:
         uncertainty=args.uncertainty,
     )
     try:
-        if args.scheduler:
-            with dask_executor(args.scheduler) as (executor, slots):
-                result = batch(executor=executor, workers=slots)
-        else:
-            result = batch(workers=args.workers)
+        result = run_on(batch, args.scheduler, args.workers)
     except BrokenExecutor as err:
         error(f"a worker process died ({err}); {RESUME}")
         return EXIT_INCOMPLETE

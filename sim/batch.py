@@ -47,6 +47,7 @@ from datetime import UTC, datetime
 from functools import cache
 from itertools import islice
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -94,6 +95,8 @@ PAIRING = {
 
 Runner = Callable[[Scenario, int, range], dict[str, pd.DataFrame]]
 Outcome = dict[str, bytes] | BaseException
+
+T = TypeVar("T")
 
 
 class BatchConflict(UserError, RuntimeError):
@@ -440,6 +443,15 @@ def dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
                     "restart the workers"
                 )
         yield client.get_executor(pure=False), slots
+
+
+def run_on(batch: Callable[..., T], scheduler: str | None, workers: int) -> T:
+    """``batch(executor=..., workers=...)`` on the Dask cluster at ``scheduler`` (its
+    worker threads), or ``batch(workers=workers)`` on local processes."""
+    if scheduler:
+        with dask_executor(scheduler) as (executor, slots):
+            return batch(executor=executor, workers=slots)
+    return batch(workers=workers)
 
 
 def run_chunks(

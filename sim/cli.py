@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sim.abm.cli import COMMANDS as ABM_COMMANDS
 from sim.attribution_cli import COMMANDS as ATTRIBUTION_COMMANDS
-from sim.batch import MAX_REPS, dask_executor, run_batch
+from sim.batch import MAX_REPS, run_batch, run_on
 from sim.calibration_cli import COMMANDS as CALIBRATION_COMMANDS
 from sim.commands import (
     EXIT_BAD_INPUT,
@@ -192,11 +192,7 @@ def run_and_report(
         uncertainty=args.uncertainty,
     )
     try:
-        if args.scheduler:
-            with dask_executor(args.scheduler) as (executor, slots):
-                result = batch(executor=executor, workers=slots)
-        else:
-            result = batch(workers=args.workers)
+        result = run_on(batch, args.scheduler, args.workers)
     except BrokenExecutor as err:
         error(f"a worker process died ({err}); {RESUME}")
         return EXIT_INCOMPLETE

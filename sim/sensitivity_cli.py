@@ -17,6 +17,7 @@ import argparse
 import html
 import json
 from concurrent.futures import BrokenExecutor
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -78,7 +79,7 @@ def check_measures(names: list[str] | None) -> list[str]:
 
 
 def handler(args: argparse.Namespace) -> int:
-    from sim.batch import dask_executor
+    from sim.batch import run_on
 
     base = load(args.scenario)
     prob = sa.problem(args.parameters)
@@ -90,32 +91,10 @@ def handler(args: argparse.Namespace) -> int:
         "outputs": (SENSITIVITY_CSV, SENSITIVITY_PAGE),
     }
     try:
-        if args.scheduler:
-            with dask_executor(args.scheduler) as (executor, slots):
-                found = sa.run(
-                    base,
-                    args.method,
-                    prob,
-                    args.n,
-                    args.reps,
-                    args.seed,
-                    args.out,
-                    executor=executor,
-                    workers=slots,
-                    **batch,
-                )
-        else:
-            found = sa.run(
-                base,
-                args.method,
-                prob,
-                args.n,
-                args.reps,
-                args.seed,
-                args.out,
-                workers=args.workers,
-                **batch,
-            )
+        run = partial(
+            sa.run, base, args.method, prob, args.n, args.reps, args.seed, args.out, **batch
+        )
+        found = run_on(run, args.scheduler, args.workers)
     except BrokenExecutor as err:
         error(f"a worker process died ({err}); {RESUME}")
         return EXIT_INCOMPLETE
