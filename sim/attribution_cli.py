@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from concurrent.futures import BrokenExecutor
 from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from sim import attribution as at
-from sim.commands import EXIT_INCOMPLETE, RESUME, Command, InputError, error
+from sim.commands import RESUME, Command, Incomplete, InputError
 from sim.numbers import aligned
 from sim.results import ATTRIBUTION_CSV, atomic_write_bytes, read_manifest, read_table
 from sim.scenario import BUNDLED, Scenario, load
@@ -27,7 +26,7 @@ DEFAULT_OUT = Path("results/attribution")
 
 
 def arguments(p: argparse.ArgumentParser) -> None:
-    from sim.cli import MODES, positive_int, replications, seed_int
+    from sim.options import batch_options
 
     p.add_argument("scenario", type=Path, metavar="SCENARIO.toml", help="the scenario analysed")
     p.add_argument(
@@ -36,23 +35,7 @@ def arguments(p: argparse.ArgumentParser) -> None:
         metavar="NAME|FILE.toml",
         help="the reference: a bundled scenario's name or a file (default baseline)",
     )
-    p.add_argument(
-        "--reps", type=replications, default=20, help="replications per coalition (default 20)"
-    )
-    p.add_argument("--seed", type=seed_int, default=1, help="seed (default 1)")
-    p.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help=f"results folder (default {DEFAULT_OUT})"
-    )
-    where = p.add_mutually_exclusive_group()
-    where.add_argument(
-        "--workers", type=positive_int, default=1, help="local processes (default 1)"
-    )
-    where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a Dask cluster instead")
-    p.add_argument("--overwrite", action="store_true", help="replace a different batch in --out")
-    p.add_argument(
-        "--uncertainty", choices=MODES, default="deep", help="deep (default) or fixed, as for run"
-    )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch_options(p, DEFAULT_OUT, reps=20, per="coalition", report=False)
 
 
 def reference(given: str) -> Scenario:
@@ -111,14 +94,9 @@ def handler(args: argparse.Namespace) -> int:
         outputs=(ATTRIBUTION_CSV,),
         uncertainty=args.uncertainty,
     )
-    try:
-        result = run_on(batch, args.scheduler, args.workers)
-    except BrokenExecutor as err:
-        error(f"a worker process died ({err}); {RESUME}")
-        return EXIT_INCOMPLETE
+    result = run_on(batch, args.scheduler, args.workers)
     if not result.complete:
-        error(f"{len(result.failures)} chunk(s) failed; {RESUME}")
-        return EXIT_INCOMPLETE
+        raise Incomplete(f"{len(result.failures)} chunk(s) failed; {RESUME}")
     manifest = read_manifest(args.out)
     summary = read_table(args.out, manifest, "summary")
     by = {name: f.sort_values("replication") for name, f in summary.groupby("scenario")}

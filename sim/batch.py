@@ -51,7 +51,15 @@ from typing import TypeVar
 
 import pandas as pd
 
-from sim.commands import InputError, StopSignals, UserError, printable, signals_deferred
+from sim.commands import (
+    RESUME,
+    Incomplete,
+    InputError,
+    StopSignals,
+    UserError,
+    printable,
+    signals_deferred,
+)
 from sim.deep import manifest_entry as uncertainty_entry
 from sim.deep import with_mode
 from sim.engine import simulate
@@ -447,11 +455,15 @@ def dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
 
 def run_on(batch: Callable[..., T], scheduler: str | None, workers: int) -> T:
     """``batch(executor=..., workers=...)`` on the Dask cluster at ``scheduler`` (its
-    worker threads), or ``batch(workers=workers)`` on local processes."""
-    if scheduler:
-        with dask_executor(scheduler) as (executor, slots):
-            return batch(executor=executor, workers=slots)
-    return batch(workers=workers)
+    worker threads), or ``batch(workers=workers)`` on local processes. A worker process
+    that dies raises :class:`Incomplete` (exit 3; the finished chunks are kept)."""
+    try:
+        if scheduler:
+            with dask_executor(scheduler) as (executor, slots):
+                return batch(executor=executor, workers=slots)
+        return batch(workers=workers)
+    except BrokenExecutor as err:
+        raise Incomplete(f"a worker process died ({err}); {RESUME}") from None
 
 
 def run_chunks(

@@ -30,7 +30,7 @@ DEFAULT_OUT = Path("results/calibration")
 
 
 def arguments(p: argparse.ArgumentParser) -> None:
-    from sim.cli import positive_int, seed_int
+    from sim.options import positive_int, seed_int
 
     p.add_argument("--reps", type=positive_int, default=30, help="replications (default 30)")
     p.add_argument("--seed", type=seed_int, default=1, help="seed (default 1)")

@@ -13,13 +13,12 @@ import argparse
 import shlex
 import sys
 from collections.abc import Sequence
-from concurrent.futures import BrokenExecutor
 from functools import partial
 from pathlib import Path
 
 from sim.abm.cli import COMMANDS as ABM_COMMANDS
 from sim.attribution_cli import COMMANDS as ATTRIBUTION_COMMANDS
-from sim.batch import MAX_REPS, run_batch, run_on
+from sim.batch import run_batch, run_on
 from sim.calibration_cli import COMMANDS as CALIBRATION_COMMANDS
 from sim.commands import (
     EXIT_BAD_INPUT,
@@ -29,13 +28,12 @@ from sim.commands import (
     InputError,
     Parser,
     dispatch,
-    error,
     printable,
     register,
 )
-from sim.deep import MODES
 from sim.discover_cli import COMMANDS as DISCOVER_COMMANDS
 from sim.measures import registry
+from sim.options import batch_options
 from sim.parameters import KINDS, table
 from sim.report import write_report
 from sim.report.cli import COMMANDS as REPORT_COMMANDS
@@ -50,42 +48,8 @@ from sim.sensitivity_cli import COMMANDS as SENSITIVITY_COMMANDS
 from sim.summary import bottom_line_table
 from sim.sweep import check_measures, grid, manifest_entry, parse_lever
 
-DEFAULT_REPS = 200
-DEFAULT_SEED = 1
 DEFAULT_OUT = Path("results/default")
 DEFAULT_SWEEP_OUT = Path("results/sweep")
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
-
-
-def replications(text: str) -> int:
-    """``--reps``: at most MAX_REPS per scenario. The batch streams its chunks in constant
-    memory, but the table and the report at the end read the results back."""
-    value = positive_int(text)
-    if value > MAX_REPS:
-        raise argparse.ArgumentTypeError(
-            f"at most {MAX_REPS} replications per scenario, got {text}: the table and the "
-            "report read every replication back into memory"
-        )
-    return value
-
-
-def seed_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
-    return value
 
 
 def run_arguments(p: argparse.ArgumentParser) -> None:
@@ -102,57 +66,6 @@ def run_arguments(p: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="the scenario the report compares with (default: 'baseline' if in the batch, "
         "otherwise none: levels only)",
-    )
-
-
-def batch_options(p: argparse.ArgumentParser, out: Path) -> None:
-    """The options of every command that runs a batch: --reps --seed --out --workers ..."""
-    p.add_argument(
-        "--reps",
-        type=replications,
-        default=DEFAULT_REPS,
-        help=f"replications per scenario, at most {MAX_REPS} (default {DEFAULT_REPS})",
-    )
-    p.add_argument(
-        "--seed",
-        type=seed_int,
-        default=DEFAULT_SEED,
-        help=f"seed of the batch; replication i of every scenario shares its random numbers (default {DEFAULT_SEED})",
-    )
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=out,
-        help=f"results folder (default {out}): empty or one of this program's; "
-        "rerunning the same batch resumes it",
-    )
-    where = p.add_mutually_exclusive_group()
-    where.add_argument(
-        "--workers",
-        type=positive_int,
-        default=1,
-        help="local processes running chunks (default 1); results do not depend on it",
-    )
-    where.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="run the chunks on this Dask cluster instead (needs the 'cluster' extra)",
-    )
-    p.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="replace a different batch in --out (deletes only the files its manifest records)",
-    )
-    p.add_argument(
-        "--uncertainty",
-        choices=MODES,
-        default="deep",
-        help="deep (default): each replication is a plausible world, every guessed parameter "
-        "drawn from its range (docs/UNCERTAINTY.md); fixed: every parameter at its default",
-    )
-    p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
-    p.add_argument(
-        "--no-report", action="store_true", help="do not write OUT/report.html at the end"
     )
 
 
@@ -191,11 +104,7 @@ def run_and_report(
         sweep=sweep,
         uncertainty=args.uncertainty,
     )
-    try:
-        result = run_on(batch, args.scheduler, args.workers)
-    except BrokenExecutor as err:
-        error(f"a worker process died ({err}); {RESUME}")
-        return EXIT_INCOMPLETE
+    result = run_on(batch, args.scheduler, args.workers)
     if result.chunks_run + result.chunks_reused:  # the table needs at least one chunk
         write_tables(args, base, quiet=args.quiet or sweep is not None)
         if not args.no_report:

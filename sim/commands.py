@@ -38,6 +38,11 @@ class InputError(UserError):
     """A problem with what the user asked for."""
 
 
+class Incomplete(Exception):
+    """The work stopped part way (a worker died, chunks failed); what is finished is kept.
+    ``str()`` is the one-line message; :func:`dispatch` exits with ``EXIT_INCOMPLETE``."""
+
+
 def printable(text: str) -> str:
     """``text`` with every control or invisible character escaped (``\\n``, ``\\x1b``, ...),
     so that text read from a file can neither break a line nor drive the terminal."""
@@ -164,6 +169,9 @@ def dispatch(args: argparse.Namespace) -> int:
     except UserError as err:
         error(str(err))
         return EXIT_BAD_INPUT
+    except Incomplete as err:
+        error(printable(str(err)))
+        return EXIT_INCOMPLETE
     except BrokenPipeError:  # output piped into head and the like
         sys.stderr.close()
         return 0

@@ -27,7 +27,7 @@ import pandas as pd
 from sim import deep
 from sim.batch import CHUNK_SIZE, run_batch
 from sim.bottom_lines import BOTTOM_LINES
-from sim.commands import InputError
+from sim.commands import RESUME, Incomplete, InputError
 from sim.engine import simulate
 from sim.measures import headline
 from sim.parameters import Values, table
@@ -279,7 +279,7 @@ def run(
         **batch,
     )
     if not result.complete:
-        raise InputError(f"sensitivity: {len(result.failures)} chunk(s) failed; rerun to resume")
+        raise Incomplete(f"sensitivity: {len(result.failures)} chunk(s) failed; {RESUME}")
     summary = pd.read_parquet(out / "summary")
     outcomes = outcome_table(summary, reps, len(unit), per_block)
     return analyse(method, prob, unit, outcomes, seed)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import html
 import json
-from concurrent.futures import BrokenExecutor
 from functools import partial
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim import sensitivity as sa
-from sim.commands import EXIT_INCOMPLETE, RESUME, Command, InputError, error
+from sim.commands import RESUME, Command, InputError
 from sim.measures import headline
 from sim.results import SENSITIVITY_CSV, SENSITIVITY_PAGE, atomic_write_bytes, read_manifest
 from sim.scenario import load
@@ -34,7 +33,7 @@ TOP = 15  # parameters drawn per outcome
 
 
 def arguments(p: argparse.ArgumentParser) -> None:
-    from sim.cli import positive_int, replications, seed_int
+    from sim.options import batch_options, positive_int
 
     p.add_argument("scenario", type=Path, metavar="SCENARIO.toml", help="the scenario analysed")
     p.add_argument(
@@ -52,20 +51,7 @@ def arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--n", type=positive_int, default=256, help="base samples (Sobol) or trajectories (Morris)"
     )
-    p.add_argument(
-        "--reps", type=replications, default=20, help="replications per point (default 20)"
-    )
-    p.add_argument("--seed", type=seed_int, default=1, help="seed (default 1)")
-    p.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help=f"results folder (default {DEFAULT_OUT})"
-    )
-    where = p.add_mutually_exclusive_group()
-    where.add_argument(
-        "--workers", type=positive_int, default=1, help="local processes (default 1)"
-    )
-    where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="a Dask cluster instead")
-    p.add_argument("--overwrite", action="store_true", help="replace a different batch in --out")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch_options(p, DEFAULT_OUT, reps=20, per="design point", uncertainty=False, report=False)
 
 
 def check_measures(names: list[str] | None) -> list[str]:
@@ -90,14 +76,8 @@ def handler(args: argparse.Namespace) -> int:
         "command": args.command_line,
         "outputs": (SENSITIVITY_CSV, SENSITIVITY_PAGE),
     }
-    try:
-        run = partial(
-            sa.run, base, args.method, prob, args.n, args.reps, args.seed, args.out, **batch
-        )
-        found = run_on(run, args.scheduler, args.workers)
-    except BrokenExecutor as err:
-        error(f"a worker process died ({err}); {RESUME}")
-        return EXIT_INCOMPLETE
+    run = partial(sa.run, base, args.method, prob, args.n, args.reps, args.seed, args.out, **batch)
+    found = run_on(run, args.scheduler, args.workers)
     keep = found["outcome"].map(lambda o: o.startswith("P(") or o.rsplit("_", 1)[0] in measures)
     found = found[keep].reset_index(drop=True)
     token = read_manifest(args.out)["temp_token"]
