@@ -19,7 +19,15 @@ import pandas as pd
 from sim import attribution as at
 from sim.commands import RESUME, Command, Incomplete, InputError
 from sim.numbers import aligned
-from sim.results import ATTRIBUTION_CSV, atomic_write_bytes, read_manifest, read_table
+from sim.report.html import analysis_page
+from sim.report.text import LANGS
+from sim.results import (
+    ATTRIBUTION_CSV,
+    ATTRIBUTION_PAGE,
+    atomic_write_bytes,
+    read_manifest,
+    read_table,
+)
 from sim.scenario import BUNDLED, Scenario, load
 
 DEFAULT_OUT = Path("results/attribution")
@@ -36,6 +44,7 @@ def arguments(p: argparse.ArgumentParser) -> None:
         help="the reference: a bundled scenario's name or a file (default baseline)",
     )
     batch_options(p, DEFAULT_OUT, reps=20, per="coalition", report=False)
+    p.add_argument("--lang", choices=LANGS, default="en", help="the page's words (default en)")
 
 
 def reference(given: str) -> Scenario:
@@ -91,7 +100,7 @@ def handler(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         command=args.command_line,
         progress=False if args.quiet else None,
-        outputs=(ATTRIBUTION_CSV,),
+        outputs=(ATTRIBUTION_CSV, ATTRIBUTION_PAGE),
         uncertainty=args.uncertainty,
     )
     result = run_on(batch, args.scheduler, args.workers)
@@ -107,9 +116,11 @@ def handler(args: argparse.Namespace) -> int:
     table, _ = at.attribute(groups, evaluate)
     data = table.to_csv(index=False).encode("utf-8")
     atomic_write_bytes(args.out / ATTRIBUTION_CSV, data, manifest["temp_token"])
+    page = analysis_page(args.out, args.lang).encode("utf-8")
+    atomic_write_bytes(args.out / ATTRIBUTION_PAGE, page, manifest["temp_token"])
     print(f"{scenario.name} against {ref.name}: Shapley parts of the paired difference")
     print(format_attribution(table))
-    print(f"attribution: {args.out / ATTRIBUTION_CSV}")
+    print(f"attribution: {args.out / ATTRIBUTION_CSV}, {args.out / ATTRIBUTION_PAGE}")
     return 0
 
 
@@ -120,7 +131,8 @@ COMMANDS = (
         "Run the 2^k coalitions of the k lever groups SCENARIO changes against the reference "
         "on common random numbers, and split the paired difference in each headline measure "
         "(at the horizon), each bottom line's breach probability and P(deadline) between the "
-        "groups by Shapley values, with 95% intervals; writes OUT/attribution.csv.",
+        "groups by Shapley values, with 95% intervals; writes OUT/attribution.csv and "
+        "OUT/attribution.html (its report section; `report OUT --with DIR` shows it too).",
         arguments,
         handler,
         interrupted=RESUME,

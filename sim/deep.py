@@ -28,6 +28,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 from scipy.stats import qmc
 
 from sim.commands import InputError
@@ -272,3 +273,27 @@ def markdown() -> str:
     ]
     rows += [f"- `constants.{n}`: {why}" for n, why in NOT_PER_REPLICATION.items()]
     return "\n".join(rows) + "\n"
+
+
+def world_table(manifest: dict) -> pd.DataFrame:
+    """Every world's value of every varied parameter, a row per replication."""
+    entry = manifest.get("uncertainty", {})
+    if entry.get("mode") != "deep":
+        raise InputError(
+            f"manifest.json: uncertainty mode is {entry.get('mode', 'fixed')!r}; discover needs "
+            "a batch run in deep mode (run without --uncertainty fixed)"
+        )
+    laws = entry["parameters"]
+    ident = manifest["identity"]
+    rows = design(int(ident["seed"]), int(ident["replications"]), len(laws))
+    t = table()
+    cols = {}
+    for j, (key, law) in enumerate(laws.items()):
+        kind, name = key.split(".")
+        p = t[kind][name]
+        if kind == "constants":
+            cols[key] = constant_values(p, rows[:, j])
+        else:
+            v = np.clip(sample_law(law, rows[:, j]), *p.range)
+            cols[key] = np.round(v) if p.type == "int" else v  # as sim.randomness does
+    return pd.DataFrame(cols)

@@ -24,13 +24,25 @@ from sim.bottom_lines import BOTTOM_LINES
 from sim.commands import Command, InputError
 from sim.measures import headline, registry
 from sim.numbers import aligned
-from sim.parameters import table as parameter_table
 from sim.prim import Discovery, prim
-from sim.randomness import sample_law
 from sim.report.compare import load_results
-from sim.results import atomic_write_bytes
+from sim.results import DISCOVERY_CSV, atomic_write_bytes, claim_output
 
-COLUMNS = ["section", "step", "parameter", "low", "high", "coverage", "density", "support"]
+COLUMNS = [
+    "scenario",
+    "outcome",
+    "section",
+    "step",
+    "parameter",
+    "low",
+    "high",
+    "full_low",
+    "full_high",
+    "coverage",
+    "density",
+    "support",
+    "quasi_p",
+]
 HEADER = ",".join(COLUMNS)  # a file starting otherwise was not written here: never replaced
 
 
@@ -54,30 +66,6 @@ def outcomes() -> list[str]:
         "deadline_missed",
         *(f"regret:{m}" for m in directed),
     ]
-
-
-def world_parameters(manifest: dict) -> pd.DataFrame:
-    """Every world's value of every varied parameter, a row per replication."""
-    entry = manifest.get("uncertainty", {})
-    if entry.get("mode") != "deep":
-        raise InputError(
-            f"manifest.json: uncertainty mode is {entry.get('mode', 'fixed')!r}; discover needs "
-            "a batch run in deep mode (run without --uncertainty fixed)"
-        )
-    laws = entry["parameters"]
-    ident = manifest["identity"]
-    rows = deep.design(int(ident["seed"]), int(ident["replications"]), len(laws))
-    t = parameter_table()
-    cols = {}
-    for j, (key, law) in enumerate(laws.items()):
-        kind, name = key.split(".")
-        p = t[kind][name]
-        if kind == "constants":
-            cols[key] = deep.constant_values(p, rows[:, j])
-        else:
-            v = np.clip(sample_law(law, rows[:, j]), *p.range)
-            cols[key] = np.round(v) if p.type == "int" else v  # as sim.randomness does
-    return pd.DataFrame(cols)
 
 
 def outcome_flags(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -108,25 +96,35 @@ def outcome_flags(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, dic
     return pair.index.to_numpy(), worse.to_numpy(bool), results.manifest
 
 
-def discovery_frame(found: Discovery) -> pd.DataFrame:
+def discovery_frame(found: Discovery, scenario: str, outcome: str) -> pd.DataFrame:
     """The chosen box (a row per restricted parameter) then the trajectory (a row per box)."""
     box = found.box_frame().assign(section="box", step=found.chosen)
-    path = found.trajectory_frame().assign(section="trajectory", parameter="", low=np.nan)
-    path["high"] = np.nan
-    return pd.concat([box[COLUMNS], path[COLUMNS]], ignore_index=True)
+    path = found.trajectory_frame().assign(section="trajectory", parameter="")
+    path[["low", "high", "full_low", "full_high", "quasi_p"]] = np.nan
+    frame = pd.concat([box, path], ignore_index=True)
+    return frame.assign(scenario=scenario, outcome=outcome)[COLUMNS]
 
 
-def write_csv(path: Path, frame: pd.DataFrame) -> None:
+def write_csv(path: Path, frame: pd.DataFrame, manifest: dict | None) -> None:
+    """Write ``frame`` to ``path``, keeping the rows of other (scenario, outcome) pairs a
+    file this command wrote there holds; a file it did not write is never replaced. In
+    the batch folder (``manifest`` given) the file is recorded in the manifest first."""
+    if manifest is not None:
+        claim_output(path.parent, manifest, path.name)
     if path.is_file():
         with path.open(encoding="utf-8", errors="replace") as fh:
             if fh.readline().strip() != HEADER:
                 raise InputError(f"{path}: exists and was not written by discover; choose --output")
+        old = pd.read_csv(path, keep_default_na=True)
+        mine = frame[["scenario", "outcome"]].iloc[0].tolist()
+        old = old[(old["scenario"] != mine[0]) | (old["outcome"] != mine[1])]
+        frame = pd.concat([old, frame], ignore_index=True)
     atomic_write_bytes(path, frame.to_csv(index=False).encode("utf-8"))
 
 
 def handler(args: argparse.Namespace) -> int:
     reps, flags, manifest = outcome_flags(args)
-    x = world_parameters(manifest).iloc[reps]
+    x = deep.world_table(manifest).iloc[reps]
     if not flags.any():
         print(f"{args.scenario}: {args.outcome} happens in none of {len(flags)} worlds")
         return 0
@@ -137,13 +135,16 @@ def handler(args: argparse.Namespace) -> int:
         f"(step {found.chosen} of {len(found.trajectory) - 1}): coverage {b.coverage:.1%}, "
         f"density {b.density:.1%}, support {b.support:.1%}"
     )
-    rows = [["parameter", "low", "high", "all worlds"]]
+    rows = [["parameter", "low", "high", "all worlds", "quasi-p"]]
     for _, r in found.box_frame().iterrows():
         whole = f"[{r['full_low']:.4g}, {r['full_high']:.4g}]"
-        rows.append([r["parameter"], f"{r['low']:.4g}", f"{r['high']:.4g}", whole])
+        p = f"{r['quasi_p']:.2g}"
+        rows.append([r["parameter"], f"{r['low']:.4g}", f"{r['high']:.4g}", whole, p])
     print("\n".join(aligned(rows)))
-    output = args.output or args.out / "discovery.csv"
-    write_csv(output, discovery_frame(found))
+    output = args.output or args.out / DISCOVERY_CSV
+    in_batch = output.resolve() == (args.out / DISCOVERY_CSV).resolve()
+    frame = discovery_frame(found, args.scenario, args.outcome)
+    write_csv(output, frame, manifest if in_batch else None)
     print(f"discovery: {output}")
     return 0
 
@@ -156,7 +157,8 @@ COMMANDS = (
         "PRIM peels a box of parameter ranges where the outcome (a bottom line breached, the "
         "deadline missed, or worse than the reference on a headline measure) is common; "
         "prints the box (coverage, density, restricted parameters) and writes it with the "
-        "peeling trajectory as CSV.",
+        "peeling trajectory as CSV (OUT/discovery.csv, one block per scenario and outcome; the "
+        "batch's report shows every box it holds).",
         arguments,
         handler,
     ),

@@ -14,7 +14,11 @@ the way is recorded (the peeling trajectory) with
 
 The box chosen is the densest with coverage at least ``min_coverage`` (0.5: it explains
 at least half the failures), ties going to the larger coverage. There is no pasting step
-and no test set: the boxes are for reading, not for prediction.
+and no test set: the boxes are for reading, not for prediction. Each restriction of the
+chosen box carries a quasi-p-value (Bryant and Lempert 2010, as EMA Workbench computes
+it): the one-sided binomial chance of the box's hits if dropping that restriction's
+density held, so a restriction peeled on noise (common with few worlds and many
+parameters) shows a large value.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binom
 
 ALPHA = 0.05
 MIN_SUPPORT = 0.05
@@ -50,6 +55,7 @@ class Discovery:
     full_high: np.ndarray
     trajectory: list[Box]
     chosen: int
+    quasi_p: np.ndarray  # per parameter, for the chosen box (1 where it is not restricted)
 
     @property
     def box(self) -> Box:
@@ -92,11 +98,12 @@ class Discovery:
                 "coverage": b.coverage,
                 "density": b.density,
                 "support": b.support,
+                "quasi_p": self.quasi_p[j],
             }
             for j in self.restricted()
         ]
         columns = ["parameter", "low", "high", "full_low", "full_high"]
-        return pd.DataFrame(rows, columns=[*columns, "coverage", "density", "support"])
+        return pd.DataFrame(rows, columns=[*columns, "coverage", "density", "support", "quasi_p"])
 
 
 def _box(x: np.ndarray, y: np.ndarray, inside: np.ndarray, low, high) -> Box:
@@ -153,4 +160,20 @@ def prim(
         trajectory.append(_box(x, y, inside, low, high))
     eligible = [i for i, b in enumerate(trajectory) if b.coverage >= min_coverage]
     chosen = max(eligible, key=lambda i: (trajectory[i].density, trajectory[i].coverage))
-    return Discovery(list(names), full_low, full_high, trajectory, chosen)
+    qp = quasi_p(x, y, trajectory[chosen], full_low, full_high)
+    return Discovery(list(names), full_low, full_high, trajectory, chosen, qp)
+
+
+def quasi_p(
+    x: np.ndarray, y: np.ndarray, box: Box, full_low: np.ndarray, full_high: np.ndarray
+) -> np.ndarray:
+    """Per parameter, P(at least the box's hits | the density without its restriction):
+    binomial, one-sided; 1 for a parameter the box does not restrict."""
+    within = (x >= box.low) & (x <= box.high)
+    inside = within.all(axis=1)
+    hits, n = int(y[inside].sum()), int(inside.sum())
+    out = np.ones(x.shape[1])
+    for j in np.flatnonzero((box.low > full_low) | (box.high < full_high)):
+        others = np.delete(within, j, axis=1).all(axis=1)
+        out[j] = binom.sf(hits - 1, n, y[others].mean())
+    return out

@@ -51,9 +51,16 @@ MANIFEST = "manifest.json"
 HEADLINE_CSV, BOTTOM_LINES_CSV, REPORT = "summary_table.csv", "bottom_lines.csv", "report.html"
 OUTPUTS = (HEADLINE_CSV, BOTTOM_LINES_CSV, REPORT)  # the files besides the parts
 SENSITIVITY_CSV, SENSITIVITY_PAGE = "sensitivity.csv", "sensitivity.html"
-ATTRIBUTION_CSV = "attribution.csv"
-# of `sensitivity` (sim.sensitivity) and `attribute` (sim.attribution)
-ANALYSIS_OUTPUTS = (SENSITIVITY_CSV, SENSITIVITY_PAGE, ATTRIBUTION_CSV)
+ATTRIBUTION_CSV, ATTRIBUTION_PAGE = "attribution.csv", "attribution.html"
+DISCOVERY_CSV = "discovery.csv"
+# of `sensitivity` (sim.sensitivity), `attribute` (sim.attribution) and `discover` (sim.prim)
+ANALYSIS_OUTPUTS = (
+    SENSITIVITY_CSV,
+    SENSITIVITY_PAGE,
+    ATTRIBUTION_CSV,
+    ATTRIBUTION_PAGE,
+    DISCOVERY_CSV,
+)
 STATUSES = ("running", "complete", "incomplete", "interrupted")
 MAX_MANIFEST_BYTES = 2**30  # far beyond a real one (1 MB scenario texts, a record per part)
 MAX_MONTHS = 10_000  # a horizon beyond any the parameters allow, within the calendar's range

@@ -8,23 +8,21 @@ as for ``run``) and writes into ``--out``:
 
 * ``sensitivity.csv``: ``outcome, parameter`` and Morris ``mu_star`` (with its 95%
   interval) and ``sigma``, or Sobol ``S1`` and ``ST`` with their 95% intervals;
-* ``sensitivity.html``: per outcome the parameters ranked, as bars with intervals.
+* ``sensitivity.html``: per outcome the parameters ranked, as bars with intervals (the
+  report's section, in ``--lang``; ``report OUT --with DIR`` shows it in a batch's report).
 """
 
 from __future__ import annotations
 
 import argparse
-import html
-import json
 from functools import partial
 from pathlib import Path
-
-import pandas as pd
-import plotly.graph_objects as go
 
 from sim import sensitivity as sa
 from sim.commands import RESUME, Command, InputError
 from sim.measures import headline
+from sim.report.html import analysis_page
+from sim.report.text import LANGS
 from sim.results import SENSITIVITY_CSV, SENSITIVITY_PAGE, atomic_write_bytes, read_manifest
 from sim.scenario import load
 
@@ -52,6 +50,7 @@ def arguments(p: argparse.ArgumentParser) -> None:
         "--n", type=positive_int, default=256, help="base samples (Sobol) or trajectories (Morris)"
     )
     batch_options(p, DEFAULT_OUT, reps=20, per="design point", uncertainty=False, report=False)
+    p.add_argument("--lang", choices=LANGS, default="en", help="the page's words (default en)")
 
 
 def check_measures(names: list[str] | None) -> list[str]:
@@ -82,54 +81,10 @@ def handler(args: argparse.Namespace) -> int:
     found = found[keep].reset_index(drop=True)
     token = read_manifest(args.out)["temp_token"]
     atomic_write_bytes(args.out / SENSITIVITY_CSV, found.to_csv(index=False).encode("utf-8"), token)
-    atomic_write_bytes(
-        args.out / SENSITIVITY_PAGE,
-        page(found, args.method, base.name, args.n, args.reps).encode("utf-8"),
-        token,
-    )
+    page = analysis_page(args.out, args.lang).encode("utf-8")
+    atomic_write_bytes(args.out / SENSITIVITY_PAGE, page, token)
     print(f"sensitivity: {args.out / SENSITIVITY_CSV}, {args.out / SENSITIVITY_PAGE}")
     return 0
-
-
-def page(found: pd.DataFrame, method: str, scenario: str, n: int, reps: int) -> str:
-    """Ranked bars with 95% intervals, one chart per outcome, plotly.js embedded once."""
-    key = "ST" if method == "sobol" else "mu_star"
-    charts = []
-    for i, (outcome, rows) in enumerate(found.groupby("outcome", sort=True)):
-        rows = rows.sort_values(key, ascending=False).head(TOP)[::-1]
-        fig = go.Figure()
-        series = (
-            [("ST", "total order"), ("S1", "first order")] if method == "sobol" else [(key, "mu*")]
-        )
-        for col, label in series:
-            fig.add_bar(
-                y=rows["parameter"],
-                x=rows[col],
-                name=label,
-                orientation="h",
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": rows[f"{col}_high"] - rows[col],
-                    "arrayminus": rows[col] - rows[f"{col}_low"],
-                },
-            )
-        fig.update_layout(
-            title=outcome, height=140 + 24 * len(rows), barmode="group", margin={"l": 320}
-        )
-        charts.append(fig.to_html(full_html=False, include_plotlyjs=i == 0))
-    intro = (
-        f"{method.capitalize()} sensitivity of scenario {scenario}: {n} "
-        f"{'base samples' if method == 'sobol' else 'trajectories'}, {reps} paired replications "
-        "per design point; bars are 95% intervals (bootstrap). Parameters not analysed stay "
-        "at their defaults."
-    )
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sensitivity</title>'
-        f"</head><body><h1>Which guesses decide the answers</h1><p>{html.escape(intro)}</p>"
-        f'{"".join(charts)}<script type="application/json" id="indices">'
-        f"{html.escape(json.dumps(found.to_dict(orient='records')))}</script></body></html>"
-    )
 
 
 COMMANDS = (

@@ -11,7 +11,7 @@ import pytest
 
 from sim import deep
 from sim.batch import run_batch
-from sim.discover_cli import world_parameters
+from sim.deep import world_table
 from sim.prim import prim
 from sim.results import read_manifest
 from sim.scenario import load
@@ -35,6 +35,16 @@ def test_prim_finds_a_planted_box():
     path = found.trajectory_frame()
     assert path["support"].is_monotonic_decreasing and path["support"].iloc[-1] >= 0.05
     assert path["coverage"].iloc[0] == 1 and path["chosen"].sum() == 1
+    assert (ranges["quasi_p"] < 1e-6).all()
+
+
+def test_a_restriction_peeled_on_noise_has_a_larger_quasi_p_than_the_planted_one():
+    rng = np.random.default_rng(SEED)
+    x = rng.random((200, 30))
+    y = (x[:, 0] > 0.5) ^ (rng.random(200) < 0.2)  # one real condition, 20% of labels flipped
+    box = prim(x, y, [f"x{i}" for i in range(30)]).box_frame().set_index("parameter")
+    assert box.loc["x0", "quasi_p"] < 0.001
+    assert len(box) > 1 and box["quasi_p"].idxmin() == "x0"
 
 
 def test_prim_with_no_signal_keeps_coverage_at_least_a_half():
@@ -56,7 +66,7 @@ def deep_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_worlds_are_recomputed_from_the_manifest(deep_batch):
     manifest = read_manifest(deep_batch)
-    found = world_parameters(manifest)
+    found = world_table(manifest)
     (base,) = deep.with_mode(
         [load(short_scenarios(deep_batch.parent / "s", ("baseline",))[0])], "deep", REPS
     )

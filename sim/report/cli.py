@@ -28,12 +28,21 @@ def report_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--baseline", metavar="NAME", help=BASELINE_HELP)
     p.add_argument("--lang", choices=LANGS, default="en", help="labels (default en)")
     p.add_argument(
+        "--with",
+        dest="analyses",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="also show the results of a sensitivity or attribute folder (repeatable)",
+    )
+    p.add_argument(
         "--output", type=Path, help="the file to write (default OUT/report.html); not a folder"
     )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    print(write_report(args.out, args.baseline, args.lang, args.output))
+    print(write_report(args.out, args.baseline, args.lang, args.output, args.analyses))
     return 0
 
 

@@ -36,6 +36,15 @@ def shown(kind: str, x: float, unit: str = "") -> str:
     return numbers.number(x)
 
 
+def csv_link(name: str, frame: pd.DataFrame, label: str) -> str:
+    """A link that downloads ``frame`` as ``name.csv`` from the page itself (a data: URI)."""
+    csv = frame.to_csv(index=False).encode("utf-8")
+    uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv).decode("ascii")
+    return (
+        f'<a class="csv" download="{name}.csv" href="{uri}">⤓ {html.escape(label)} ({name}.csv)</a>'
+    )
+
+
 @dataclass
 class Grid:
     """A table of the page and its CSV."""
@@ -56,12 +65,9 @@ class Grid:
             if i in self.groups:
                 body.append(self.groups[i])
             body.append(f'<tr class="data">{cells}</tr>')
-        csv = self.frame.to_csv(index=False).encode("utf-8")
-        uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv).decode("ascii")
         formats = html.escape(json.dumps(self.formats))
         return (
-            f'<div class="grid"><a class="csv" download="{self.name}.csv" href="{uri}">'
-            f"⤓ {html.escape(self.label)} ({self.name}.csv)</a>"
+            f'<div class="grid">{csv_link(self.name, self.frame, self.label)}'
             f'<div class="scroll"><table class="{self.css}" data-csv="{self.name}" '
             f'data-formats="{formats}"><thead>{self.head}</thead>'
             f"<tbody>{''.join(body)}</tbody></table></div></div>"

@@ -12,10 +12,17 @@ from __future__ import annotations
 
 import html
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from sim.report.compare import ReportError, Results, load_results
 from sim.report.page import FONT, Page
+from sim.report.sections.analyses import (
+    Analysis,
+    analysis_section,
+    failures_section,
+    read_analysis,
+)
 from sim.report.sections.bottom import bottom_lines_section, timetable_section
 from sim.report.sections.charts import (
     fans_section,
@@ -39,8 +46,11 @@ NAV = (
     ("fans", "fans"),
     ("bottom-lines", "bottom"),
     ("timetable", "timetable"),
+    ("failures", "failures"),
     ("ownership", "ownership"),
     ("people", "people"),
+    ("sensitivity", "sensitivity"),
+    ("attribution", "attribution"),
     ("reproduce", "reproduce"),
 )
 
@@ -50,8 +60,9 @@ def check_lang(lang: str) -> None:
         raise ReportError(f"--lang '{lang}' is not supported; allowed: {', '.join(LANGS)}")
 
 
-def render(results: Results, lang: str = "en") -> str:
-    """The whole report as one HTML page."""
+def render(results: Results, lang: str = "en", analyses: Sequence[Analysis] = ()) -> str:
+    """The whole report as one HTML page; ``analyses`` (``report --with DIR``) add their
+    sections before the instructions to reproduce."""
     check_lang(lang)
     page = Page(results, lang)
     if results.manifest.get("sweep"):
@@ -63,16 +74,31 @@ def render(results: Results, lang: str = "en") -> str:
         fans_section(page, q),
         bottom_lines_section(page),
         timetable_section(page),
+        failures_section(page),
         ownership_section(page, mean, q),
         people_section(page, q),
+        *(analysis_section(page, found) for found in analyses),
         reproduce_section(page),
     ]
     return document(page, sections, NAV)
 
 
-def document(page: Page, sections: list[str], nav_keys: tuple[tuple[str, str], ...]) -> str:
-    """The page around its sections: head, title, the batch in a sentence, navigation."""
+def analysis_page(folder: Path, lang: str = "en") -> str:
+    """The page of a ``sensitivity`` or ``attribute`` folder: its one section."""
+    check_lang(lang)
+    found = read_analysis(folder)
+    page = Page(load_results(folder), lang)
+    nav = ((found.kind, found.kind), ("reproduce", "reproduce"))
+    return document(page, [analysis_section(page, found), reproduce_section(page)], nav, False)
+
+
+def document(
+    page: Page, sections: list[str], nav_keys: tuple[tuple[str, str], ...], about: bool = True
+) -> str:
+    """The page around its sections: head, title, navigation to the sections present and,
+    when ``about``, the batch in a sentence, its reference and its uncertainty mode."""
     results = page.results
+    body = "".join(sections)
     ident = results.manifest["identity"]
     horizon = max(results.horizons.values())
     status = results.manifest.get("status", "")
@@ -81,7 +107,11 @@ def document(page: Page, sections: list[str], nav_keys: tuple[tuple[str, str], .
         if status == "complete"
         else f'<p class="warning">{page.t("incomplete", status=html.escape(status))}</p>'
     )
-    nav = "".join(f'<a href="#{a}">{html.escape(page.t(k))}</a>' for a, k in nav_keys)
+    nav = "".join(
+        f'<a href="#{a}">{html.escape(page.t(k))}</a>'
+        for a, k in nav_keys
+        if f'<section id="{a}">' in body
+    )
     intro = page.t("intro", n=ident["replications"], seed=ident["seed"], end=calendar(horizon))
     base = results.baseline
     ref = page.t("reference_is", base=page.label(base)) if base else page.t("no_reference")
@@ -89,27 +119,38 @@ def document(page: Page, sections: list[str], nav_keys: tuple[tuple[str, str], .
     mode = results.manifest.get("uncertainty", {"mode": "fixed"})
     laws = mode.get("parameters", {})
     worlds = page.t(f"uncertainty_{mode['mode']}", k=len(laws))
+    head = (
+        f"<p>{html.escape(intro)} <b>{html.escape(ref)}</b></p>"
+        f'<p class="uncertainty">{html.escape(worlds)}</p>'
+        if about
+        else ""
+    )
     return (
         f'<!DOCTYPE html><html lang="{"zh-CN" if page.lang == "zh" else "en"}"><head>'
         f'<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{title}</title><style>body {{ font-family: {FONT}; }}{css()}</style></head>"
-        f"<body><main><header><h1>{title}</h1><p>{html.escape(intro)} <b>{html.escape(ref)}</b>"
-        f'</p><p class="uncertainty">{html.escape(worlds)}</p>{warning}<nav>{nav}</nav></header>'
-        f"{''.join(sections)}</main></body></html>"
+        f"<body><main><header><h1>{title}</h1>{head}{warning}<nav>{nav}</nav></header>"
+        f"{body}</main></body></html>"
     )
 
 
 def write_report(
-    out: Path, baseline: str | None = None, lang: str = "en", output: Path | None = None
+    out: Path,
+    baseline: str | None = None,
+    lang: str = "en",
+    output: Path | None = None,
+    analyses: Sequence[Path] = (),
 ) -> Path:
     """Write the report of the batch in ``out`` (default ``out/report.html``); return its path.
 
     ``output`` may be any file but a folder or a file of the batch; the default is
     recorded in the manifest before it is first written, and a file there that this
-    program did not write is refused.
+    program did not write is refused. ``analyses``: folders of ``sensitivity`` or
+    ``attribute`` whose results the report shows too.
     """
     out = Path(out)
     check_lang(lang)
+    found = [read_analysis(folder) for folder in analyses]
     results = load_results(out, baseline)
     path = out / REPORT if output is None else Path(output)
     if path.is_dir():
@@ -121,7 +162,7 @@ def write_report(
         raise ReportError(f"--output {path}: is a file of the batch; give another file name")
     if inside == REPORT:
         claim_output(out, results.manifest, REPORT)
-    page = render(results, lang).encode("utf-8")
+    page = render(results, lang, found).encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(path, page)
     return path
