@@ -3,7 +3,8 @@
 Scenario discovery asks under which conditions a plan fails. Given points ``x`` (one row
 per plausible world, a column per parameter) and a yes/no outcome ``y``, PRIM starts from
 the box holding every point and peels: at each step it tries, for every parameter, cutting
-off the ``alpha`` share of the box's points with the lowest or the highest values, and
+off the ``alpha`` share of the box's points with the lowest or the highest values (cut
+where sdtoolkit and EMA Workbench cut, :func:`peel_point`), and
 keeps the cut that leaves the highest density (share of points in the box with ``y``). It
 stops when the next box would hold less than ``min_support`` of all points. Each box on
 the way is recorded (the peeling trajectory) with
@@ -112,6 +113,22 @@ def _box(x: np.ndarray, y: np.ndarray, inside: np.ndarray, low, high) -> Box:
     return Box(low.copy(), high.copy(), hits / y.sum(), hits / n_in if n_in else 0.0, n_in / len(y))
 
 
+def peel_point(values: np.ndarray, q: float) -> float:
+    """The value that peels the ``q`` quantile off ``values``, as sdtoolkit and EMA Workbench
+    compute it: midway between the order statistics around position (n - 1) q, moved
+    outwards past ties so that the cut falls between two distinct values."""
+    v = np.sort(values)
+    i = (len(v) - 1) * q
+    lo, hi = int(np.floor(i)), int(np.ceil(i))
+    if q > 0.5:
+        while v[lo] == v[hi] and lo > 0:
+            lo -= 1
+    else:
+        while v[lo] == v[hi] and hi < len(v) - 1:
+            hi += 1
+    return float((v[lo] + v[hi]) / 2)
+
+
 def prim(
     x: np.ndarray,
     y: np.ndarray,
@@ -137,7 +154,7 @@ def prim(
         for j in range(x.shape[1]):
             col = x[inside, j]
             for side, q in (("low", alpha), ("high", 1 - alpha)):
-                cut = np.quantile(col, q)
+                cut = peel_point(col, q)
                 keep = x[:, j] >= cut if side == "low" else x[:, j] <= cut
                 if side == "low" and cut <= low[j] or side == "high" and cut >= high[j]:
                     keep = x[:, j] > low[j] if side == "low" else x[:, j] < high[j]
