@@ -19,7 +19,8 @@ from sim.batch import run_batch
 from sim.report.compare import load_results
 from sim.report.grid import shown
 from sim.report.html import render
-from sim.report.sections.analyses import read_analysis
+from sim.report.page import Page
+from sim.report.sections.analyses import SIGNIFICANT, parameter_name, read_analysis
 from sim.report.text import words
 from sim.scenario import load
 from tests.conftest import SEED
@@ -77,6 +78,15 @@ def test_a_deep_batch_says_when_each_plan_fails(deep_batch, lang):
     boxed = frame[frame["parameter"].fillna("") != ""]
     assert (boxed["low"] >= boxed["full_low"]).all() and (boxed["high"] <= boxed["full_high"]).all()
     assert boxed["quasi_p"].between(0, 1).all()
+    # the summary names, per scenario, only the restrictions with quasi-p below 0.05
+    folded = re.search(r'<details class="failing">(.*?)</details>', page, re.S)
+    named = boxed[boxed["quasi_p"] < SIGNIFICANT]
+    assert (folded is not None) == (len(named) > 0)
+    for _, r in named.groupby("scenario").head(2).iterrows():
+        assert (
+            html.escape(parameter_name(Page(load_results(deep_batch), lang), r["parameter"]))
+            in folded[1]
+        )
 
 
 def test_a_fixed_batch_has_no_worlds_to_discover(tmp_path):

@@ -20,6 +20,7 @@ from sim.report.page import FONT, Page
 from sim.report.sections.analyses import (
     Analysis,
     analysis_section,
+    failure_boxes,
     failures_section,
     read_analysis,
 )
@@ -68,13 +69,14 @@ def render(results: Results, lang: str = "en", analyses: Sequence[Analysis] = ()
     if results.manifest.get("sweep"):
         nav = (("sweep", "sweep"), ("reproduce", "reproduce"))
         return document(page, [sweep_section(page), reproduce_section(page)], nav)
-    sections = [summary_section(page), scenarios_section(page), headline_section(page)]
+    boxes = failure_boxes(page)
+    sections = [summary_section(page, boxes), scenarios_section(page), headline_section(page)]
     q, mean = scenario_statistics(results)
     sections += [
         fans_section(page, q),
         bottom_lines_section(page),
         timetable_section(page),
-        failures_section(page),
+        failures_section(page, boxes),
         ownership_section(page, mean, q),
         people_section(page, q),
         *(analysis_section(page, found) for found in analyses),

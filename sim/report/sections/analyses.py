@@ -29,7 +29,8 @@ from sim.report.grid import Grid, csv_link, shown
 from sim.report.page import Page, section
 from sim.results import ATTRIBUTION_CSV, DISCOVERY_CSV, SENSITIVITY_CSV, read_manifest
 
-SHOWN = 4  # restricted parameters shown per scenario: the ones PRIM narrowed most
+SHOWN = 4  # restrictions shown per scenario: those with the smallest quasi-p
+SIGNIFICANT = 0.05  # a restriction the summary names has a quasi-p below this
 TOP = 15  # parameters drawn per sensitivity outcome
 SENSITIVITY_COLUMNS = {"morris": ("mu_star",), "sobol": ("ST", "S1")}
 ATTRIBUTION_COLUMNS = ("outcome", "group", "mean", "low", "high")
@@ -120,11 +121,13 @@ def outcome_name(page: Page, outcome: str) -> str:
 
 
 # --- when a plan fails ---------------------------------------------------------------------
-def failure_boxes(page: Page) -> pd.DataFrame:
+def failure_boxes(page: Page) -> pd.DataFrame | None:
     """A row per (scenario, parameter of its PRIM box): the share of worlds in which the
     scenario breaches a bottom line, the box's coverage and density, the parameter's range
     in the box and in all worlds, its quasi-p-value. A scenario that breaches in every
-    world or none has one row without a box."""
+    world or none has one row without a box. None for a batch not in deep mode."""
+    if not is_deep(page):
+        return None
     results = page.results
     worlds = deep.world_table(results.manifest)
     breach = [f"breach_{b.name}" for b in BOTTOM_LINES]
@@ -198,18 +201,53 @@ def box_heading(page: Page, r: pd.Series) -> str:
     return text
 
 
-def failures_section(page: Page) -> str:
-    """When each plan fails: the PRIM box of its worlds that breach a bottom line, and the
-    boxes ``discover`` wrote into the batch folder."""
-    results = page.results
-    if results.manifest.get("uncertainty", {}).get("mode") != "deep":
+def is_deep(page: Page) -> bool:
+    return page.results.manifest.get("uncertainty", {}).get("mode") == "deep"
+
+
+def failures_section(page: Page, boxes: pd.DataFrame) -> str:
+    """When each plan fails: the PRIM box of its worlds that breach a bottom line
+    (:func:`failure_boxes`), and the boxes ``discover`` wrote into the batch folder."""
+    if not is_deep(page):
         return ""
-    body = boxes_grid(page, failure_boxes(page), "failure_conditions").html()
+    body = boxes_grid(page, boxes, "failure_conditions").html()
     found = discovered_boxes(page)
     if len(found):
         body += f"<h3>{html.escape(page.t('discoveries'))}</h3>"
         body += boxes_grid(page, found.reset_index(drop=True), "discovery").html()
     return section("failures", page.t("failures"), page.t("failures_note"), body)
+
+
+def failure_lines(page: Page, boxes: pd.DataFrame) -> list[str]:
+    """For the summary: per scenario whose box has restrictions with quasi-p below
+    :data:`SIGNIFICANT`, one line naming at most two of them."""
+    lines = []
+    for name, rows in boxes.groupby("scenario", sort=False):
+        held = rows[rows["quasi_p"].fillna(1) < SIGNIFICANT].head(2)
+        if held.empty:
+            continue
+        where = "; ".join(
+            page.t(
+                "range_of",
+                name=parameter_name(page, r["parameter"]),
+                low=shown("number", r["low"]),
+                high=shown("number", r["high"]),
+                all_low=shown("number", r["full_low"]),
+                all_high=shown("number", r["full_high"]),
+            )
+            for _, r in held.iterrows()
+        )
+        first = rows.iloc[0]
+        lines.append(
+            page.t(
+                "fails_where",
+                scenario=page.label(name),
+                share=numbers.percent(first["share"]),
+                coverage=numbers.percent(first["coverage"]),
+                where=where,
+            )
+        )
+    return lines
 
 
 # --- which guesses decide ------------------------------------------------------------------

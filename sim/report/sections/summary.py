@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import html
 
+import pandas as pd
+
 from sim.measures import registry
 from sim.numbers import estimate, interval, percent
 from sim.report.grid import Grid
 from sim.report.page import Page, section
 from sim.report.robust import rankings, robust_first
+from sim.report.sections.analyses import failure_lines
 from sim.report.summary_text import conclusion, line_name, points, sentence
 from sim.report.verdict import Verdict, chance_frame, change_frame, verdicts
 
 SHOWN_ROBUST = 3  # robust conclusions in view above the sentences
 
 
-def summary_section(page: Page) -> str:
-    """The answer first: sentences, then the two tables of numbers they come from."""
+def summary_section(page: Page, boxes: pd.DataFrame | None = None) -> str:
+    """The answer first: sentences, when plans fail (``boxes``: the PRIM boxes of
+    :func:`~sim.report.sections.analyses.failure_boxes`), then the two tables of numbers
+    the sentences come from."""
     items = verdicts(page.results)
     base = page.results.baseline
     note = page.t("summary_note", base=page.label(base)) if base else page.t("summary_levels")
@@ -33,12 +38,26 @@ def summary_section(page: Page) -> str:
         for v in items
     )
     body = robust_block(page) + f'<ul class="verdicts">{sentences}</ul>'
+    body += failing_block(page, boxes)
     body += chances_grid(page, items).html()
     if base:
         body += f"<h3>{html.escape(page.t('changes'))}</h3>"
         body += f'<p class="note">{html.escape(page.t("changes_note", base=page.label(base)))}</p>'
         body += changes_grid(page, items)
     return section("summary", page.t("summary"), note, body)
+
+
+def failing_block(page: Page, boxes: pd.DataFrame | None) -> str:
+    """Folded: for each scenario, the conditions most of its breaching worlds share."""
+    lines = failure_lines(page, boxes) if boxes is not None else []
+    if not lines:
+        return ""
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return (
+        f'<details class="failing"><summary>{html.escape(page.t("failing"))}</summary>'
+        f'<ul class="robust">{items}</ul>'
+        f'<p class="note"><a href="#failures">{html.escape(page.t("failures"))}</a></p></details>'
+    )
 
 
 def robust_block(page: Page) -> str:
