@@ -343,8 +343,9 @@ def build_parser() -> Parser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
-        argv = ["run", *argv]  # no command: the main job, with any run options given
+    options_first = argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help")
+    if not argv or options_first or argv[0].endswith(".toml"):
+        argv = ["run", *argv]  # no command: the main job, or `run` on the files given
     args = build_parser().parse_args(argv)
     args.command_line = "python run.py " + shlex.join(argv)
     return dispatch(args)

@@ -116,10 +116,19 @@ def test_every_command_explains_itself(command):
     assert len(proc.stdout.splitlines()) > 4
 
 
-def test_run_options_are_uniform():
-    text = cli("run", "--help").stdout
-    for option in ("--reps", "--seed", "--out", "--workers", "--scheduler"):
-        assert option in text
+@pytest.mark.parametrize("command", ["run", "sweep", "attribute", "sensitivity"])
+def test_run_options_are_uniform(command):
+    text = " ".join(cli(command, "--help").stdout.split())
+    for option in ("--reps", "--seed", "--out", "--workers", "--scheduler", "--overwrite"):
+        assert option in text, (command, option)
+    assert "results do not depend on it" in text  # one declaration: sim/options.py
+
+
+def test_scenario_files_without_a_command_are_run(tmp_path):
+    out = tmp_path / "files"
+    proc = cli(str(SCENARIOS / "baseline.toml"), "--reps", "2", "--out", str(out), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert set(pd.read_parquet(out / "summary")["scenario"]) == {"baseline"}
 
 
 def test_workers_and_scheduler_exclude_each_other():
@@ -216,5 +225,5 @@ def test_a_worker_refuses_a_chunk_of_another_code_version():
 
 def test_inspect_and_explore_run_one_replication_without_workers():
     for command in ("inspect", "explore"):
-        text = cli(command, "--help").stdout
+        text = " ".join(cli(command, "--help").stdout.split())
         assert "--workers" not in text and "one replication" in " ".join(text.split())
