@@ -30,6 +30,10 @@ from sim.report.page import Page, section
 from sim.results import ATTRIBUTION_CSV, DISCOVERY_CSV, SENSITIVITY_CSV, read_manifest
 
 SHOWN = 4  # restrictions shown per scenario: those with the smallest quasi-p
+BOX_COLUMNS = [
+    "scenario", "outcome", "share", "worlds", "parameter", "low", "high", "full_low",
+    "full_high", "coverage", "density", "quasi_p",
+]  # fmt: skip
 SIGNIFICANT = 0.05  # a restriction the summary names has a quasi-p below this
 TOP = 15  # parameters drawn per sensitivity outcome
 SENSITIVITY_COLUMNS = {"morris": ("mu_star",), "sobol": ("ST", "S1")}
@@ -143,7 +147,7 @@ def failure_boxes(page: Page) -> pd.DataFrame | None:
         box = prim(x.to_numpy(), flags, list(x.columns)).box_frame()
         for _, r in box.sort_values("quasi_p").head(SHOWN).iterrows():
             rows.append(head | {"worlds": len(flags)} | r.drop("support").to_dict())
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=BOX_COLUMNS)
 
 
 def discovered_boxes(page: Page) -> pd.DataFrame:
