@@ -26,23 +26,9 @@ from sim.measures import headline, registry
 from sim.numbers import aligned
 from sim.prim import Discovery, prim
 from sim.report.compare import load_results
-from sim.results import DISCOVERY_CSV, atomic_write_bytes, claim_output
+from sim.results import DISCOVERY_COLUMNS, DISCOVERY_CSV, atomic_write_bytes, claim_output
 
-COLUMNS = [
-    "scenario",
-    "outcome",
-    "section",
-    "step",
-    "parameter",
-    "low",
-    "high",
-    "full_low",
-    "full_high",
-    "coverage",
-    "density",
-    "support",
-    "quasi_p",
-]
+COLUMNS = list(DISCOVERY_COLUMNS)
 HEADER = ",".join(COLUMNS)  # a file starting otherwise was not written here: never replaced
 
 

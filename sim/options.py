@@ -12,14 +12,18 @@ DEFAULT_REPS = 200
 DEFAULT_SEED = 1
 
 
-def positive_int(text: str) -> int:
+def integer_at_least(low: int, what: str, text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+        value = low - 1
+    if value < low:
+        raise argparse.ArgumentTypeError(f"must be a {what} integer, got {text!r}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return integer_at_least(1, "positive", text)
 
 
 def replications(text: str) -> int:
@@ -35,13 +39,7 @@ def replications(text: str) -> int:
 
 
 def seed_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
-    return value
+    return integer_at_least(0, "non-negative", text)
 
 
 def batch_options(

@@ -53,6 +53,10 @@ OUTPUTS = (HEADLINE_CSV, BOTTOM_LINES_CSV, REPORT)  # the files besides the part
 SENSITIVITY_CSV, SENSITIVITY_PAGE = "sensitivity.csv", "sensitivity.html"
 ATTRIBUTION_CSV, ATTRIBUTION_PAGE = "attribution.csv", "attribution.html"
 DISCOVERY_CSV = "discovery.csv"
+DISCOVERY_COLUMNS = (  # of DISCOVERY_CSV: a block of rows per (scenario, outcome)
+    *("scenario", "outcome", "section", "step", "parameter", "low", "high"),
+    *("full_low", "full_high", "coverage", "density", "support", "quasi_p"),
+)
 # of `sensitivity` (sim.sensitivity), `attribute` (sim.attribution) and `discover` (sim.prim)
 ANALYSIS_OUTPUTS = (
     SENSITIVITY_CSV,

@@ -32,6 +32,22 @@ def short_scenarios(folder: Path, names: tuple[str, ...], horizon: int = HORIZON
     return paths
 
 
+def attribution_files(folder: Path) -> tuple[Path, Path]:
+    """(plan, base): a short baseline and a plan changing two lever groups (pace, labour)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = folder / "base.toml"
+    base.write_text(
+        f'extends = "{SCENARIOS / "baseline.toml"}"\n[settings]\nhorizon_months = 18\n',
+        encoding="utf-8",
+    )
+    plan = folder / "plan.toml"
+    plan.write_text(
+        f'extends = "{base}"\n[levers]\nplans_per_month = 24.0\nlabour_adjustment_speed = 0.3\n',
+        encoding="utf-8",
+    )
+    return plan, base
+
+
 def snapshot(root: Path) -> dict[str, tuple]:
     """Every entry under ``root`` (never following a symlink): its kind and content."""
     found: dict[str, tuple] = {}

@@ -24,8 +24,7 @@ from sim.report.sections.analyses import SIGNIFICANT, parameter_name, read_analy
 from sim.report.text import words
 from sim.scenario import load
 from tests.conftest import SEED
-from tests.folders import assert_one_line_error, cli, short_scenarios
-from tests.helpers import SCENARIOS
+from tests.folders import assert_one_line_error, attribution_files, cli, short_scenarios
 
 REPS = 24
 
@@ -137,16 +136,7 @@ def test_a_damaged_discovery_file_is_named_not_trusted(deep_batch, tmp_path, cap
 @pytest.fixture(scope="module")
 def attribution(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("attr")
-    base = folder / "base.toml"
-    base.write_text(
-        f'extends = "{SCENARIOS / "baseline.toml"}"\n[settings]\nhorizon_months = 18\n',
-        encoding="utf-8",
-    )
-    plan = folder / "plan.toml"
-    plan.write_text(
-        f'extends = "{base}"\n[levers]\nplans_per_month = 24.0\nlabour_adjustment_speed = 0.3\n',
-        encoding="utf-8",
-    )
+    plan, base = attribution_files(folder)
     out = folder / "out"
     code = __import__("sim.cli", fromlist=["main"]).main(
         ["attribute", str(plan), "--baseline", str(base), "--reps", "3", "--out", str(out),

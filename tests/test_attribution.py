@@ -15,7 +15,7 @@ import pytest
 from sim import attribution as at
 from sim.scenario import derive, load
 from tests.conftest import SCENARIOS
-from tests.folders import assert_one_line_error, cli
+from tests.folders import assert_one_line_error, attribution_files, cli
 
 REPS = 50
 
@@ -89,18 +89,7 @@ def test_every_lever_group_is_mapped():
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("attr")
-    base = folder / "base.toml"
-    base.write_text(
-        f'extends = "{SCENARIOS / "baseline.toml"}"\n[settings]\nhorizon_months = 18\n',
-        encoding="utf-8",
-    )
-    plan = folder / "plan.toml"
-    plan.write_text(
-        f'extends = "{base}"\n[levers]\nplans_per_month = 24.0\nlabour_adjustment_speed = 0.3\n',
-        encoding="utf-8",
-    )
-    return plan, base
+    return attribution_files(tmp_path_factory.mktemp("attr"))
 
 
 def test_attribute_writes_parts_that_sum_to_the_total(files, tmp_path, capsys):

@@ -27,7 +27,13 @@ from sim.prim import prim
 from sim.report.compare import ReportError
 from sim.report.grid import Grid, csv_link, shown
 from sim.report.page import Page, section
-from sim.results import ATTRIBUTION_CSV, DISCOVERY_CSV, SENSITIVITY_CSV, read_manifest
+from sim.results import (
+    ATTRIBUTION_CSV,
+    DISCOVERY_COLUMNS,
+    DISCOVERY_CSV,
+    SENSITIVITY_CSV,
+    read_manifest,
+)
 
 SHOWN = 4  # restrictions shown per scenario: those with the smallest quasi-p
 BOX_COLUMNS = [
@@ -38,19 +44,6 @@ SIGNIFICANT = 0.05  # a restriction the summary names has a quasi-p below this
 TOP = 15  # parameters drawn per sensitivity outcome
 SENSITIVITY_COLUMNS = {"morris": ("mu_star",), "sobol": ("ST", "S1")}
 ATTRIBUTION_COLUMNS = ("outcome", "group", "mean", "low", "high")
-DISCOVERY_COLUMNS = (
-    "scenario",
-    "outcome",
-    "section",
-    "parameter",
-    "low",
-    "high",
-    "full_low",
-    "full_high",
-    "coverage",
-    "density",
-    "quasi_p",
-)
 
 
 @dataclass(frozen=True)
