@@ -28,7 +28,7 @@ def absorption(
     city's demand, grown by the markets closed SOEs left to private firms."""
     private = c["private_sector_scale"] * np.asarray(market0)
     grown = np.asarray(mean_demand) * (1.0 + np.asarray(private_market_added) / private)
-    return grown ** c["absorption_elasticity"]
+    return grown ** rules.by_replication(c["absorption_elasticity"])
 
 
 def take_shortest_spells_first(pool: np.ndarray, wanted: ArrayLike) -> np.ndarray:
@@ -60,7 +60,7 @@ def settle_labour_market(
     (``pool_u``, ``quit_pool_u``)."""
     pool = city.pool
     spell = np.arange(pool.shape[-1])
-    factor = np.array([1.0, c["county_market_factor"]])[:, None]
+    factor = rules.by_option(1.0, c["county_market_factor"])[..., None]
     hazard = rules.reemployment_hazard(
         np.asarray(unc["reemployment_rate"])[..., None, None],
         spell,

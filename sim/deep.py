@@ -80,7 +80,6 @@ POPULATION = frozenset(  # what draw_population reads: the population is redrawn
 )
 _STAKE_MARKET = "the stake market reads it as one number for a chunk"
 _CONSOLIDATION = "consolidation reads it as one number for a chunk"
-_LABOUR = "the labour market reads it as one number for a chunk"
 NOT_PER_REPLICATION = {  # assumption constants that stay fixed in deep mode, and why
     "offers_per_month": "sets the shape of the stake market's random numbers",
     "equity_premium": _STAKE_MARKET,
@@ -93,17 +92,6 @@ NOT_PER_REPLICATION = {  # assumption constants that stay fixed in deep mode, an
     "similarity_unrelated": _CONSOLIDATION,
     "merger_cost_saving": _CONSOLIDATION,
     "merger_redundancy": _CONSOLIDATION,
-    "county_market_factor": _LABOUR,
-    "absorption_elasticity": _LABOUR,
-    "reemployment_support_effect": _LABOUR,
-    "reemployment_support_cost": _LABOUR,
-    "characteristic_growth_premium": "demand paths read the premiums as one number per group",
-    "infrastructure_growth_premium": "demand paths read the premiums as one number per group",
-    "other_growth_premium": "demand paths read the premiums as one number per group",
-    "plan_effort_strategic": "plan effort is tabulated per class as one number",
-    "plan_effort_public_welfare": "plan effort is tabulated per class as one number",
-    "share_marginal": "the productivity process's moments read it as one number",
-    "tfp_dispersion": "the productivity process's moments read it as one number",
 }
 
 

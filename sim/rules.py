@@ -104,15 +104,44 @@ def borrowing_limit(soft: ArrayLike, c: dict) -> np.ndarray:
     return c["borrowing_limit"] + where(soft, c["soft_budget_extra_limit"], 0.0)
 
 
-def tfp_moments(c: dict) -> tuple[float, float]:
+def by_replication(value: ArrayLike) -> np.ndarray:
+    """A constant as one value per replication: deep mode's (R, 1) column as (R,), a
+    scalar (fixed mode, the agent model) as a 0-d array."""
+    v = np.asarray(value, dtype=float)
+    return v[:, 0] if v.ndim == 2 else v
+
+
+def by_option(*values: ArrayLike) -> np.ndarray:
+    """Values of a few options (classes, conditions, markets) on a last axis: (..., k),
+    with one row per replication where any of them varies by replication."""
+    return np.stack(np.broadcast_arrays(*(by_replication(v) for v in values)), axis=-1)
+
+
+def pick(options: np.ndarray, index: ArrayLike) -> np.ndarray:
+    """``options`` (k,) or (R, k) at ``index`` (..., N): each row's own options."""
+    index = np.asarray(index, dtype=np.intp)
+    if options.ndim == 1:
+        return options[index]
+    rows = np.broadcast_to(index, (options.shape[0], *index.shape[-1:]))
+    return np.take_along_axis(options, rows, axis=-1)
+
+
+def row_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The dot product over the last axis, row by row (a plain dot product for vectors)."""
+    if a.ndim == 1 and b.ndim == 1:
+        return np.asarray(a @ b)
+    return np.einsum("...k,...k->...", *np.broadcast_arrays(a, b))
+
+
+def tfp_moments(c: dict) -> tuple[np.ndarray, np.ndarray]:
     """Mean and variance of log TFP in the initial population: the mixture of the three
-    conditions' levels with their dispersion."""
-    shares = np.array(
-        [1.0 - c["share_hopeless"] - c["share_marginal"], c["share_marginal"], c["share_hopeless"]]
-    )
-    levels = np.log([c["tfp_performing"], c["tfp_marginal"], c["tfp_hopeless"]])
-    mean = float(shares @ levels)
-    return mean, float(shares @ (levels - mean) ** 2 + c["tfp_dispersion"] ** 2)
+    conditions' levels with their dispersion (per replication where they vary)."""
+    hopeless, marginal = c["share_hopeless"], c["share_marginal"]
+    shares = by_option(1.0 - hopeless - marginal, marginal, hopeless)
+    levels = np.log(by_option(c["tfp_performing"], c["tfp_marginal"], c["tfp_hopeless"]))
+    mean = row_dot(shares, levels)
+    spread = row_dot(shares, (levels - mean[..., None]) ** 2)
+    return mean, spread + by_replication(c["tfp_dispersion"]) ** 2
 
 
 def tfp_shock_sd(c: dict) -> float:
@@ -120,7 +149,8 @@ def tfp_shock_sd(c: dict) -> float:
     transitory part stationary: the cross-section stays as it started (new loss-makers
     replace those that recover) while each firm moves."""
     keep = 1.0 - c["tfp_reversion"] / MONTHS_PER_YEAR
-    return float(np.sqrt(c["tfp_gap_transitory"] * tfp_moments(c)[1] * (1.0 - keep**2)))
+    sd = np.sqrt(by_replication(c["tfp_gap_transitory"]) * tfp_moments(c)[1] * (1.0 - keep**2))
+    return sd[:, None] if sd.ndim else sd
 
 
 def return_gap(mpk: ArrayLike, user_cost: ArrayLike) -> np.ndarray:
@@ -198,8 +228,8 @@ def plan_effort(
 ) -> np.ndarray:
     """Working-group effort a firm's plan takes (a competitive firm's simple plan: 1): more
     for strategic firms, large firms and loss-makers, less once the class's pilot is done."""
-    by_class = np.array([1.0, c["plan_effort_strategic"], c["plan_effort_public_welfare"]])
-    effort = by_class[np.asarray(klass)] * (1.0 + c["plan_effort_large"] * np.asarray(large))
+    by_class = by_option(1.0, c["plan_effort_strategic"], c["plan_effort_public_welfare"])
+    effort = pick(by_class, klass) * (1.0 + c["plan_effort_large"] * np.asarray(large))
     effort = effort * (1.0 + c["plan_effort_loss"] * np.logical_not(performing))
     return effort * (1.0 - np.asarray(learning) * learned)
 
@@ -667,12 +697,13 @@ def reemployment_hazard(
     newly unemployed, falling with time out of work, lower in thin (county) markets, rising
     with private demand and with re-employment support."""
     decay = np.exp(-c["reemployment_duration_decay"] * np.asarray(spell_months) / MONTHS_PER_YEAR)
-    boost = 1.0 + c["reemployment_support_effect"] * support
+    boost = 1.0 + by_replication(c["reemployment_support_effect"])[..., None, None] * support
     intensity = np.asarray(rate) * decay * market_factor * absorption * boost
     return 1.0 - np.exp(-intensity / MONTHS_PER_YEAR)
 
 
 def labour_fiscal_cost(laid_off: ArrayLike, unemployed: ArrayLike, lv: dict, c: dict) -> np.ndarray:
     """Resettlement of this month's laid-off plus support for the unemployed, 亿元."""
-    support = lv["reemployment_support"] * c["reemployment_support_cost"] * np.asarray(unemployed)
+    cost = by_replication(c["reemployment_support_cost"])
+    support = lv["reemployment_support"] * cost * np.asarray(unemployed)
     return (np.asarray(laid_off) * c["resettlement_cost"] + support) / YUAN_PER_YI

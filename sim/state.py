@@ -303,15 +303,12 @@ def industry_growth(unc: dict[str, np.ndarray], z: np.ndarray, c: dict) -> np.nd
     """Each industry's trend demand growth a year (R, N_INDUSTRIES): the city's mean, the
     premium of its group, and its own draw with the group's dispersion (the emerging
     industries grow faster and are riskier)."""
-    premium = np.stack(
-        [
-            np.zeros_like(unc["emerging_growth_premium"]),
-            unc["emerging_growth_premium"],
-            np.full_like(unc["emerging_growth_premium"], c["characteristic_growth_premium"]),
-            np.full_like(unc["emerging_growth_premium"], c["infrastructure_growth_premium"]),
-            np.full_like(unc["emerging_growth_premium"], c["other_growth_premium"]),
-        ],
-        axis=1,
+    premium = rules.by_option(
+        0.0,
+        unc["emerging_growth_premium"],
+        c["characteristic_growth_premium"],
+        c["infrastructure_growth_premium"],
+        c["other_growth_premium"],
     )[:, INDUSTRY_GROUP]
     spread = np.where(INDUSTRY_GROUP == EMERGING, c["emerging_growth_sd"], c["industry_growth_sd"])
     return unc["demand_growth_mean"][:, None] + premium + spread * z
