@@ -36,6 +36,7 @@ from sim.commands import (
 from sim.deep import MODES
 from sim.discover_cli import COMMANDS as DISCOVER_COMMANDS
 from sim.measures import registry
+from sim.optimize_cli import COMMANDS as OPTIMIZE_COMMANDS
 from sim.parameters import KINDS, table
 from sim.report import write_report
 from sim.report.cli import COMMANDS as REPORT_COMMANDS
@@ -423,6 +424,7 @@ def build_parser() -> Parser:
             *COMMANDS,
             *SENSITIVITY_COMMANDS,
             *ATTRIBUTION_COMMANDS,
+            *OPTIMIZE_COMMANDS,
             *DISCOVER_COMMANDS,
             *REPORT_COMMANDS,
             *ABM_COMMANDS,
