@@ -7,8 +7,10 @@ of about a thousandth of their range, integer levers rounded: a repair after eve
 variation), so the optimiser is a kept library, not ours.
 
 Each generation is one batch on the machinery of ``run`` (``sim.batch``: parts, resume,
-``--workers``, ``--scheduler``): one scenario per candidate, named after its lever values
-(``opt_<hash>``), every candidate on the same ``reps`` replications (deep uncertainty,
+``--workers``, ``--scheduler``) in its own folder ``OUT/generations/NNNN`` (so no manifest
+grows with the budget; ``OUT`` itself holds the starting plan and the reference): one
+scenario per candidate, named after its lever values (``opt_<hash>``), every candidate on
+the same ``reps`` replications (deep uncertainty,
 common random numbers: replication i is the same plausible world for every candidate).
 An objective is the mean over the replications; a constraint is checked on the upper
 (``<=``) or lower (``>=``) end of the 95% interval of its estimate: exact (Clopper-Pearson)
@@ -273,6 +275,7 @@ class Spec:
     pop: int
     budget: int
     reference: Scenario | None = None
+    plans: int = 10  # Pareto plans reported, re-checked and written at most
 
     def columns(self, available: set[str] | None = None) -> list[str]:
         """The columns reported per plan: objectives, constraints, and every bottom line's
@@ -375,7 +378,8 @@ class Found:
 
     spec: Spec
     archive: dict[str, Record]
-    front: list[Record]
+    front: list[Record]  # the plans reported: at most ``spec.plans``, spread along the front
+    pareto: list[Record] = field(default_factory=list)  # every feasible non-dominated one
     start: Record | None = None
     reference: Record | None = None
     recheck: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict)
@@ -467,6 +471,7 @@ def search(
             )
 
     counts = {"run": 0, "reused": 0, "generation": 0}
+    generation = {**batch, "overwrite": overwrite, "outputs": ()}
 
     class Levers(Problem):
         def _evaluate(self, X: np.ndarray, out_: dict, *args: object, **kwargs: object) -> None:
@@ -476,8 +481,9 @@ def search(
             ]
             unique = {candidate_name(r): r for r in rows}
             scenarios = [candidate(spec.base, r) for r in unique.values()]
+            folder = generation_folder(out, counts["generation"])
             stats, ran, reused = evaluate_batch(
-                scenarios, spec.reps, spec.seed, out, columns, runner, batch
+                scenarios, spec.reps, spec.seed, folder, columns, runner, generation
             )
             counts["run"] += ran
             counts["reused"] += reused
@@ -513,7 +519,8 @@ def search(
     feasible = [r for r in archive.values() if r.feasible(spec)]
     if not feasible:
         raise Infeasible(infeasible_message(spec, archive))
-    found.front = pareto(spec, feasible)
+    found.pareto = pareto(spec, feasible)
+    found.front = spread(found.pareto, spec.plans)
     return found
 
 
@@ -531,6 +538,15 @@ def pareto(spec: Spec, records: list[Record]) -> list[Record]:
             seen.add(key)
             front.append(records[i])
     return front
+
+
+def spread(front: list[Record], most: int) -> list[Record]:
+    """At most ``most`` plans of a front sorted by its first objective, evenly spaced along
+    it, both ends included."""
+    if len(front) <= most:
+        return list(front)
+    picks = sorted({int(round(i)) for i in np.linspace(0, len(front) - 1, most)})
+    return [front[i] for i in picks]
 
 
 def progress_line(spec: Spec, archive: dict[str, Record], counts: dict, evaluations: int) -> str:
@@ -595,8 +611,22 @@ def recheck(
     )
 
 
+def generation_folder(out: Path, generation: int) -> Path:
+    """The batch folder of a generation: one each keeps every manifest small (the search's
+    cost stays linear in the budget) and a finished generation is reused whole on resume."""
+    return own_folder(Path(out) / "generations") / f"{generation:04d}"
+
+
+def own_folder(path: Path) -> Path:
+    """``path``, refused if it is a symlink or not a folder (the batch must not write
+    through it elsewhere)."""
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise UserError(f"{path}: not a folder this program made; move it away")
+    return path
+
+
 def recheck_folder(out: Path, seed: int, reps: int) -> Path:
-    return Path(out) / f"recheck_s{seed}_r{reps}"
+    return own_folder(Path(out) / f"recheck_s{seed}_r{reps}")
 
 
 def feasible_on_recheck(spec: Spec, stats: dict[str, tuple[float, float, float]]) -> bool:
