@@ -221,6 +221,41 @@ def parse_constraint(text: str, columns: list[str] | None = None) -> Constraint:
     return Constraint(column, op, limit)
 
 
+def fewest_reps(c: Constraint) -> int:
+    """The fewest replications with which a probability constraint can hold at all: with
+    none of them breaching (``<=``) or all of them meeting it (``>=``), the exact 95%
+    interval's end must reach the limit (0 if it never can, e.g. ``<= 0``)."""
+    if not is_probability(c.column):
+        return 1
+    if c.op == "<=":  # upper end with no event: 1 - 0.025 ** (1 / n) <= limit
+        return (
+            0
+            if c.limit <= 0
+            else 1
+            if c.limit >= 1
+            else math.ceil(math.log(0.025) / math.log(1 - c.limit))
+        )
+    return (
+        0 if c.limit >= 1 else 1 if c.limit <= 0 else math.ceil(math.log(0.025) / math.log(c.limit))
+    )
+
+
+def check_reps(constraints: list[Constraint], reps: int) -> None:
+    """Refuse a search no plan can pass for too few replications (one line, exit 2)."""
+    for c in constraints:
+        need = fewest_reps(c)
+        if need == 0 or reps < need:
+            low, high = breach_probability(
+                np.zeros(reps, bool) if c.op == "<=" else np.ones(reps, bool)
+            )[1:]
+            bound = f"upper bound {high:.3g}" if c.op == "<=" else f"lower bound {low:.3g}"
+            fix = f"give --reps {need} or more" if need else "loosen it"
+            raise InputError(
+                f"--constraint {c.text}: no plan can meet it on the 95% interval with --reps {reps} "
+                f"(the best possible, {'no' if c.op == '<=' else 'every'} replication, has {bound}); {fix}"
+            )
+
+
 def estimate(values: np.ndarray, probability: bool) -> tuple[float, float, float]:
     """The mean over replications and its 95% interval: exact for a probability, normal
     (mean +- 1.96 standard errors) for a mean."""

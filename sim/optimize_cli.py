@@ -95,6 +95,13 @@ def arguments(p: argparse.ArgumentParser) -> None:
         "--pop", type=positive_int, default=20, help="population per generation (default 20)"
     )
     p.add_argument(
+        "--plans",
+        type=positive_int,
+        default=10,
+        help="Pareto plans reported, re-checked and written at most, spread along the front "
+        "(default 10)",
+    )
+    p.add_argument(
         "--reps",
         type=replications,
         default=50,
@@ -147,6 +154,7 @@ def spec_of(args: argparse.Namespace) -> opt.Spec:
     if len({o.column for o in objectives}) != len(objectives):
         raise InputError("--objective: a column is given twice")
     constraints = [opt.parse_constraint(t) for t in args.constraint]
+    opt.check_reps(constraints, args.reps)
     if args.pop < 2:
         raise InputError(f"--pop {args.pop}: at least 2")
     if args.budget < args.pop:
@@ -165,6 +173,7 @@ def spec_of(args: argparse.Namespace) -> opt.Spec:
         pop=args.pop,
         budget=args.budget,
         reference=ref,
+        plans=args.plans,
     )
 
 

@@ -221,14 +221,30 @@ REAL = ["--objective", "state_equity_end:max", "--objective", "fiscal_cost_end:m
 
 
 def test_an_infeasible_problem_says_so_in_one_line_and_exits_2(tmp_path, capsys):
-    """No plan can show breach_stability <= 0 on the upper bound of 3 replications."""
+    """The city's plan meets its deadline in few worlds; the labour lever cannot make it
+    meet it in all 17 (what the lower bound of 17 replications needs to reach 0.8)."""
     (path,) = short_scenarios(tmp_path / "s", ("city_plan",))
     code, _, err = cli(
         capsys,
-        *("optimize", path, "--levers", X1, *REAL, "--constraint", "breach_stability<=0"),
-        *("--pop", "2", "--budget", "2", "--reps", "3", "--out", str(tmp_path / "o"), "--quiet"),
+        *("optimize", path, "--levers", X1, *REAL, "--constraint", "deadline_met>=0.8"),
+        *("--pop", "2", "--budget", "2", "--reps", "17", "--out", str(tmp_path / "o")),
+        "--quiet",
     )
-    assert_one_line_error(code, err, "error: no plan met the constraints", "breach_stability<=0")
+    assert_one_line_error(code, err, "error: no plan met the constraints", "deadline_met>=0.8")
+
+
+def test_a_constraint_too_few_replications_can_meet_is_refused_before_running(tmp_path, capsys):
+    """With 35 replications even no breach has an exact upper bound above 0.10 (0.100);
+    with 36 it is 0.097."""
+    args = ["optimize", str(ROOT / "scenarios/city_plan.toml"), "--levers", X1, *REAL]
+    args += ["--out", str(tmp_path / "o"), "--constraint", "breach_stability<=0.10"]
+    code, _, err = cli(capsys, *args, "--reps", "35")
+    assert_one_line_error(code, err, "--constraint breach_stability<=0.1", "--reps 36 or more")
+    code, _, err = cli(capsys, *args, "--reps", "20", "--constraint", "breach_production<=0")
+    assert_one_line_error(code, err, "--reps 36")
+    code, _, err = cli(capsys, *args[:-1], "breach_production<=0", "--reps", "20")
+    assert_one_line_error(code, err, "breach_production<=0", "loosen it")
+    assert not (tmp_path / "o").exists()
 
 
 @pytest.mark.slow
