@@ -420,6 +420,7 @@ class Found:
     recheck: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict)
     recheck_seed: int = 0
     recheck_reps: int = 0
+    uncertainty: str = "deep"  # of every batch: a plan's figures need the same to reproduce
     generations: int = 0
 
 
@@ -458,6 +459,7 @@ def run(
     interrupted = True
     try:
         found = search(spec, out, runner, batch, overwrite, say)
+        found.uncertainty = uncertainty
         recheck(found, out, runner, batch, recheck_reps, recheck_seed, overwrite, say)
         interrupted = False
     finally:
@@ -680,7 +682,7 @@ def plan_table(found: Found) -> pd.DataFrame:
         for c in spec.columns(set(r.stats)):
             mean, low, high = r.stats[c]
             row.update({c: mean, f"{c}_low": low, f"{c}_high": high})
-        row.update({"seed": spec.seed, "reps": spec.reps})
+        row.update({"seed": spec.seed, "reps": spec.reps, "uncertainty": found.uncertainty})
         again = found.recheck.get(r.name)
         if again is not None:
             for c in spec.columns(set(again)):
@@ -707,8 +709,8 @@ def plan_text(found: Found, record: Record, plans_dir: Path, extends: str) -> st
         f"# A Pareto plan of `python run.py optimize` ({', '.join(o.text for o in spec.objectives)}"
         + (f"; {', '.join(c.text for c in spec.constraints)}" if spec.constraints else "")
         + ")",
-        f"# its figures: --seed {spec.seed} --reps {spec.reps}; re-checked on --seed "
-        f"{found.recheck_seed} --reps {found.recheck_reps}",
+        f"# its figures: run --seed {spec.seed} --reps {spec.reps} --uncertainty "
+        f"{found.uncertainty}; re-checked on --seed {found.recheck_seed} --reps {found.recheck_reps}",
         f"title = {json.dumps(f'{spec.base.title}: {shown}', ensure_ascii=False)}",
         f"title_zh = {json.dumps(f'{spec.base.title_zh}：{shown}', ensure_ascii=False)}",
         f"description = {json.dumps(f'{spec.base.name} with searched levers: {shown}', ensure_ascii=False)}",
