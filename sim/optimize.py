@@ -516,16 +516,18 @@ def search(
             rows = [
                 {v.name: v.clean(x) for v, x in zip(spec.variables, row, strict=True)} for row in X
             ]
-            unique = {candidate_name(r): r for r in rows}
-            scenarios = [candidate(spec.base, r) for r in unique.values()]
-            folder = generation_folder(out, counts["generation"])
-            stats, ran, reused = evaluate_batch(
-                scenarios, spec.reps, spec.seed, folder, columns, runner, generation
-            )
-            counts["run"] += ran
-            counts["reused"] += reused
-            for name, r in unique.items():
-                archive.setdefault(name, Record(name, r, stats[name], counts["generation"]))
+            # a candidate evaluated in an earlier generation is not run again
+            new = {candidate_name(r): r for r in rows if candidate_name(r) not in archive}
+            if new:
+                scenarios = [candidate(spec.base, r) for r in new.values()]
+                folder = generation_folder(out, counts["generation"])
+                stats, ran, reused = evaluate_batch(
+                    scenarios, spec.reps, spec.seed, folder, columns, runner, generation
+                )
+                counts["run"] += ran
+                counts["reused"] += reused
+                for name, r in new.items():
+                    archive[name] = Record(name, r, stats[name], counts["generation"])
             records = [archive[candidate_name(r)] for r in rows]
             out_["F"] = np.array([rec.objectives(spec) for rec in records])
             if spec.constraints:
