@@ -350,26 +350,32 @@ class Record:
 
     def objectives(self, spec: Spec) -> np.ndarray:
         """Objectives as pymoo minimises them (a maximised one negated)."""
-        return np.array(
+        f = np.array(
             [self.stats[o.column][0] * (-1 if o.sense == "max" else 1) for o in spec.objectives]
         )
+        return np.nan_to_num(f, nan=np.inf)  # a measure undefined in some world: the worst
 
     def violations(self, spec: Spec) -> np.ndarray:
-        return np.array(
+        g = np.array(
             [c.violation(*self.stats[c.column][1:]) for c in spec.constraints], dtype=float
         )
+        return np.nan_to_num(g, nan=np.inf)
 
     def feasible(self, spec: Spec) -> bool:
         return bool(np.all(self.violations(spec) <= 0))
 
 
 def statistics(
-    summary: pd.DataFrame, names: list[str], columns: list[str]
+    summary: pd.DataFrame, names: list[str], columns: list[str], horizons: dict[str, int]
 ) -> dict[str, dict[str, tuple[float, float, float]]]:
-    """Per scenario each column's mean and 95% interval over its replications."""
+    """Per scenario each column's mean and 95% interval over its replications; a world
+    where the plan never completes counts as completing at the horizon (censored), so
+    ``completion_month:min`` asks for the fastest plan."""
     out = {}
     for name, rows in summary.groupby("scenario"):
         if name in names:
+            if "completion_month" in rows:
+                rows = rows.assign(completion_month=rows["completion_month"].fillna(horizons[name]))
             out[name] = {
                 c: estimate(rows[c].to_numpy(), is_probability(c)) for c in columns if c in rows
             }
@@ -403,7 +409,8 @@ def evaluate_batch(
     manifest = read_manifest(out)
     names = [sc.name for sc in scenarios]
     summary = read_table(out, manifest, "summary", scenarios=names)
-    return statistics(summary, names, columns), result.chunks_run, result.chunks_reused
+    horizons = {sc.name: sc.horizon for sc in scenarios}
+    return statistics(summary, names, columns, horizons), result.chunks_run, result.chunks_reused
 
 
 @dataclass

@@ -155,6 +155,16 @@ def test_an_infeasible_toy_says_which_constraint_came_closest(tmp_path):
     assert "x>=2" in str(err.value) and "\n" not in str(err.value)
 
 
+def test_a_plan_never_completed_counts_as_completing_at_the_horizon():
+    """completion_month:min asks for the fastest plan: a world where the plan never
+    completes is censored at the horizon, not dropped (which would flatter slow plans)."""
+    rows = pd.DataFrame({"scenario": ["a"] * 4, "completion_month": [10.0, 20.0, np.nan, np.nan]})
+    mean, low, high = opt.statistics(rows, ["a"], ["completion_month"], {"a": 66})["a"][
+        "completion_month"
+    ]
+    assert mean == (10 + 20 + 66 + 66) / 4 and low < mean < high
+
+
 CALLS = {"n": 0}
 
 
