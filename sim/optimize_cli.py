@@ -344,9 +344,9 @@ def page(found: opt.Found, table: pd.DataFrame) -> str:
                     for p, ok in zip(table["plan"], flag, strict=True)
                 ],
             )
-    for record, label, symbol in (
-        (found.start, f"starting plan ({spec.base.name})", "star"),
-        (found.reference, "reference", "diamond"),
+    for record, label, symbol, colour in (
+        (found.start, f"starting plan ({spec.base.name})", "star", "#e08a00"),
+        (found.reference, "reference", "diamond", "#d62728"),
     ):
         if record is not None:
             fig.add_scatter(
@@ -354,7 +354,7 @@ def page(found: opt.Found, table: pd.DataFrame) -> str:
                 y=[ycol(record.stats)],
                 mode="markers",
                 name=f"{label}: {record.name}" if label == "reference" else label,
-                marker={"symbol": symbol, "size": 16, "color": "#e08a00"},
+                marker={"symbol": symbol, "size": 16, "color": colour},
             )
     fig.update_layout(
         title="The front" + ("" if y else f" ({x.column} only)"),
@@ -364,18 +364,7 @@ def page(found: opt.Found, table: pd.DataFrame) -> str:
     )
     charts.append(fig.to_html(full_html=False, include_plotlyjs=True))
     if len(table) and spec.variables:
-        dims = [
-            {"label": v.name, "values": table[v.name], "range": [v.low, v.high]}
-            for v in spec.variables
-        ] + [{"label": o.text, "values": table[o.column]} for o in objs]
-        par = go.Figure(
-            go.Parcoords(
-                line={"color": table[x.column], "colorscale": "Viridis", "showscale": True},
-                dimensions=dims,
-            )
-        )
-        par.update_layout(title="The Pareto plans' levers (colour: " + x.text + ")", height=480)
-        charts.append(par.to_html(full_html=False, include_plotlyjs=False))
+        charts.append(parallel(found, table).to_html(full_html=False, include_plotlyjs=False))
     intro = (
         f"Starting plan {spec.base.name}; levers searched: "
         + ", ".join(f"{v.name} in [{v.low:g}, {v.high:g}]" for v in spec.variables)
@@ -402,6 +391,42 @@ def page(found: opt.Found, table: pd.DataFrame) -> str:
         f"{html.escape(json.dumps(table.to_dict(orient='records'), default=str))}</script>"
         "</body></html>"
     )
+
+
+def parallel(found: opt.Found, table: pd.DataFrame) -> go.Figure:
+    """The Pareto plans' levers and objectives in parallel coordinates (blue), the starting
+    plan (orange) and the reference (red) as lines of their own."""
+    spec = found.spec
+    pairs = ((found.start, spec.base), (found.reference, spec.reference))
+    marked = [(r, sc) for r, sc in pairs if r is not None and sc is not None]
+    values = {v.name: list(table[v.name]) for v in spec.variables}
+    for v in spec.variables:
+        values[v.name] += [float(sc.levers[v.name]) for _, sc in marked]
+    for o in spec.objectives:
+        values[o.text] = list(table[o.column]) + [r.stats[o.column][0] for r, _ in marked]
+    dims = [
+        {
+            "label": v.name,
+            "values": values[v.name],
+            "range": [min(v.low, *values[v.name]), max(v.high, *values[v.name])],
+        }
+        for v in spec.variables
+    ] + [{"label": o.text, "values": values[o.text]} for o in spec.objectives]
+    colour = [0.0] * len(table) + [0.5, 1.0][: len(marked)]
+    scale = [[0, "#1f4e8c"], [0.25, "#1f4e8c"], [0.5, "#e08a00"], [0.75, "#e08a00"], [1, "#d62728"]]
+    fig = go.Figure(
+        go.Parcoords(
+            line={"color": colour, "colorscale": scale, "cmin": 0, "cmax": 1}, dimensions=dims
+        )
+    )
+    names = " and ".join(
+        f"{label} {r.name}"
+        for (r, _), label in zip(
+            marked, ("orange: the starting plan", "red: the reference"), strict=False
+        )
+    )
+    fig.update_layout(title=f"The levers of the Pareto plans (blue); {names}", height=480)
+    return fig
 
 
 COMMANDS = (
