@@ -305,3 +305,20 @@ def test_plan_files_validate_and_reproduce_the_reported_figures(tmp_path, capsys
     page = (out / "optimize.html").read_text(encoding="utf-8")
     assert "starting plan" in page and "parcoords" in page
     assert json.loads(page.split('id="plans">')[1].split("</script>")[0].replace("&quot;", '"'))
+
+
+def test_a_larger_budget_continues_the_same_search(tmp_path):
+    """The budget is not part of the folder's design: 80 then 160 evaluations run the
+    first four generations once and end where 160 at once does."""
+    at_once = opt.run(spec(**ZDT, budget=160), tmp_path / "a", runner=zdt1, uncertainty="fixed")
+    opt.run(spec(**ZDT, budget=80), tmp_path / "b", runner=zdt1, uncertainty="fixed")
+    lines: list[str] = []
+    more = opt.run(
+        spec(**ZDT, budget=160),
+        tmp_path / "b",
+        runner=zdt1,
+        uncertainty="fixed",
+        report=lines.append,
+    )
+    assert chunks(lines)[3][0] == 0 and chunks(lines)[4][0] > 0
+    pd.testing.assert_frame_equal(opt.plan_table(more), opt.plan_table(at_once))
