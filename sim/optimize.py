@@ -2,7 +2,8 @@
 
 ``python run.py optimize SCENARIO.toml --levers A,B --objective MEASURE_end:max
 --constraint "breach_stability<=0.10" --budget 2000 --reps 50`` searches the named levers
-within their allowed ranges (or ``--bounds``) with pymoo's NSGA-II (real levers on a grid
+within their allowed ranges (or ``--bounds``) with pymoo's NSGA-II (NSGA-III for three
+objectives or more; real levers on a grid
 of about a thousandth of their range, integer levers rounded: a repair after every
 variation), so the optimiser is a kept library, not ours.
 
@@ -547,14 +548,24 @@ def search(
         xl=np.array([v.low for v in spec.variables]),
         xu=np.array([v.high for v in spec.variables]),
     )
-    algorithm = NSGA2(
-        pop_size=spec.pop,
-        sampling=FloatRandomSampling(),
-        crossover=SBX(prob=0.9, eta=15),
-        mutation=PM(eta=20),
-        repair=Grid(),
-        eliminate_duplicates=True,
-    )
+    operators = {
+        "pop_size": spec.pop,
+        "sampling": FloatRandomSampling(),
+        "crossover": SBX(prob=0.9, eta=15),
+        "mutation": PM(eta=20),
+        "repair": Grid(),
+        "eliminate_duplicates": True,
+    }
+    if len(spec.objectives) >= 3:  # NSGA-II's crowding distance loses its way beyond two
+        from pymoo.algorithms.moo.nsga3 import NSGA3
+        from pymoo.util.ref_dirs import get_reference_directions
+
+        directions = get_reference_directions(
+            "energy", len(spec.objectives), spec.pop, seed=spec.seed
+        )
+        algorithm = NSGA3(ref_dirs=directions, **operators)
+    else:
+        algorithm = NSGA2(**operators)
     algorithm.setup(problem, termination=("n_eval", spec.budget), seed=spec.seed, verbose=False)
     while algorithm.has_next():
         pop = algorithm.ask()

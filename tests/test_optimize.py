@@ -322,3 +322,33 @@ def test_a_larger_budget_continues_the_same_search(tmp_path):
     )
     assert chunks(lines)[3][0] == 0 and chunks(lines)[4][0] > 0
     pd.testing.assert_frame_equal(opt.plan_table(more), opt.plan_table(at_once))
+
+
+def dtlz2(scenario, seed: int, replications: range) -> dict[str, pd.DataFrame]:
+    """DTLZ2 in three objectives over three levers: its Pareto front is the unit sphere's
+    positive octant (x3 = 0.45, the middle of max_private_stake_competitive's range)."""
+    lv = scenario.levers
+    a, b = lv[X1] * np.pi / 2, lv[X2] * np.pi / 2
+    g = (lv["max_private_stake_competitive"] - 0.45) ** 2
+    f = (1 + g) * np.array([np.cos(a) * np.cos(b), np.cos(a) * np.sin(b), np.sin(a)])
+    return frame(scenario, replications, f1=f[0], f2=f[1], f3=f[2])
+
+
+def test_three_objectives_search_with_nsga3_near_the_true_front(tmp_path):
+    """Every Pareto plan found is within 0.01 of the unit sphere on average, and its
+    objectives span the octant (each reaches within 0.1 of 0 and of 1)."""
+    s = opt.Spec(
+        base=scenario("city_plan"),
+        variables=tuple(opt.variables([X1, X2, "max_private_stake_competitive"])),
+        objectives=tuple(opt.parse_objective(f"f{i}:min", ["f1", "f2", "f3"]) for i in (1, 2, 3)),
+        constraints=(),
+        reps=1,
+        seed=3,
+        pop=20,
+        budget=400,
+    )
+    found = opt.run(s, tmp_path / "o", runner=dtlz2, uncertainty="fixed")
+    f = np.array([[r.stats[c][0] for c in ("f1", "f2", "f3")] for r in found.pareto])
+    distance = np.abs(np.linalg.norm(f, axis=1) - 1).mean()
+    assert distance < 0.01, distance
+    assert (f.min(axis=0) < 0.1).all() and (f.max(axis=0) > 0.9).all(), f
