@@ -352,3 +352,32 @@ def test_three_objectives_search_with_nsga3_near_the_true_front(tmp_path):
     distance = np.abs(np.linalg.norm(f, axis=1) - 1).mean()
     assert distance < 0.01, distance
     assert (f.min(axis=0) < 0.1).all() and (f.max(axis=0) > 0.9).all(), f
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_the_command_then_rerunning_gives_the_same_plans(tmp_path):
+    """SIGINT once the first generation is reported (exit 130), then the same command:
+    the first generation is reused whole and the plans are those of an uninterrupted run."""
+    (path,) = short_scenarios(tmp_path / "s", ("city_plan",))
+    args = [sys.executable, "run.py", "optimize", path, "--levers", f"{X1},{X2}", *REAL]
+    args += ["--pop", "4", "--budget", "12", "--reps", "3"]
+    whole = subprocess.run([*args, "--out", str(tmp_path / "a")], cwd=ROOT, capture_output=True)
+    assert whole.returncode == 0, whole.stderr
+    run = subprocess.Popen(
+        [*args, "--out", str(tmp_path / "b")], cwd=ROOT, stderr=subprocess.PIPE, text=True
+    )
+    for line in run.stderr:
+        if line.startswith("generation 1:"):
+            run.send_signal(signal.SIGINT)
+            break
+    rest = run.stderr.read()
+    assert run.wait(timeout=120) == 130, rest
+    assert "interrupted by SIGINT" in rest
+    again = subprocess.run(
+        [*args, "--out", str(tmp_path / "b")], cwd=ROOT, capture_output=True, text=True
+    )
+    assert again.returncode == 0, again.stderr
+    assert "generation 1: 4/12 evaluations (0 chunks run, 4 reused)" in again.stderr
+    assert (tmp_path / "a/optimize.csv").read_bytes() == (tmp_path / "b/optimize.csv").read_bytes()
+    names = sorted(p.name for p in (tmp_path / "a/plans").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "b/plans").iterdir())
