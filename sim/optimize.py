@@ -721,7 +721,7 @@ def plan_table(found: Found) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def plan_text(found: Found, record: Record, plans_dir: Path, extends: str) -> str:
+def plan_text(found: Found, record: Record, extends: str) -> str:
     """The scenario file of a plan: extends the starting scenario, sets the searched levers."""
     spec = found.spec
     shown = ", ".join(f"{k} = {v:g}" for k, v in record.values.items())

@@ -233,7 +233,7 @@ def write_outputs(found: opt.Found, out: Path) -> None:
     for record in found.front:
         name = f"plans/{record.name}.toml"
         claim_output(out, manifest, name)
-        text = opt.plan_text(found, record, plans, extends)
+        text = opt.plan_text(found, record, extends)
         atomic_write_bytes(out / name, text.encode("utf-8"), token)
     table = opt.plan_table(found)
     atomic_write_bytes(out / OPTIMIZE_CSV, table.to_csv(index=False).encode("utf-8"), token)

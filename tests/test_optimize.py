@@ -20,8 +20,9 @@ import pandas as pd
 import pytest
 
 from sim import optimize as opt
+from sim import optimize_cli
 from sim.commands import Interrupted
-from sim.results import read_manifest
+from sim.results import ResultsError, read_manifest, write_manifest
 from tests.conftest import ROOT
 from tests.folders import assert_one_line_error, cli, short_scenarios
 from tests.helpers import scenario
@@ -381,3 +382,30 @@ def test_ctrl_c_on_the_command_then_rerunning_gives_the_same_plans(tmp_path):
     assert (tmp_path / "a/optimize.csv").read_bytes() == (tmp_path / "b/optimize.csv").read_bytes()
     names = sorted(p.name for p in (tmp_path / "a/plans").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "b/plans").iterdir())
+
+
+def test_plan_files_follow_the_front_and_a_file_not_ours_is_never_replaced(tmp_path, capsys):
+    """A longer search replaces the plans it wrote before (recorded in the manifest) with
+    the new front's; a file of the same name the program did not write is refused."""
+    out = tmp_path / "o"
+    outputs = ("optimize.csv", "optimize.html")
+    s = spec(**ZDT, budget=40)
+    first = opt.run(s, out, runner=zdt1, uncertainty="fixed", outputs=outputs)
+    optimize_cli.write_outputs(first, out)
+    before = {p.name for p in (out / "plans").iterdir()}
+    later = opt.run(spec(**ZDT, budget=200), out, runner=zdt1, uncertainty="fixed")
+    optimize_cli.write_outputs(later, out)
+    table = pd.read_csv(out / "optimize.csv")
+    now = {p.name for p in (out / "plans").iterdir()}
+    assert {f"plans/{n}" for n in now} == set(table["file"]) and now != before
+    recorded = {n for n in read_manifest(out)["outputs"] if n.startswith("plans/")}
+    assert recorded == set(table["file"])
+    # a file the program did not write, under a name a plan will take
+    (out / "plans" / sorted(now)[0]).unlink()
+    manifest = read_manifest(out)
+    manifest["outputs"].remove(f"plans/{sorted(now)[0]}")
+    write_manifest(out, manifest)
+    (out / "plans" / sorted(now)[0]).write_text("mine\n")
+    with pytest.raises(ResultsError, match="not written by this program"):
+        optimize_cli.write_outputs(later, out)
+    assert (out / "plans" / sorted(now)[0]).read_text() == "mine\n"
