@@ -80,7 +80,12 @@ class Variable:
         x = min(max(float(x), self.low), self.high)
         if self.integer:
             return int(round(x))
-        return float(round(x, self.decimals))
+        step = 10.0**-self.decimals
+        inside = (
+            math.ceil(self.low / step - 1e-9) * step,
+            math.floor(self.high / step + 1e-9) * step,
+        )
+        return float(round(min(max(round(x, self.decimals), inside[0]), inside[1]), self.decimals))
 
 
 @dataclass(frozen=True)

@@ -409,3 +409,12 @@ def test_plan_files_follow_the_front_and_a_file_not_ours_is_never_replaced(tmp_p
     with pytest.raises(ResultsError, match="not written by this program"):
         optimize_cli.write_outputs(later, out)
     assert (out / "plans" / sorted(now)[0]).read_text() == "mine\n"
+
+
+def test_a_real_lever_moves_on_a_grid_inside_its_bounds_and_an_integer_one_on_integers():
+    (real, whole) = opt.variables([X1, XI], [f"{X1}=0.12345:0.5", f"{XI}=1:7"])
+    assert real.decimals == 4 and not real.integer and whole.integer
+    for x in np.linspace(-1, 2, 301):
+        v = real.clean(x)
+        assert 0.12345 <= v <= 0.5 and v == round(v, 4), (x, v)
+        assert whole.clean(x * 4) in range(1, 8)
