@@ -357,7 +357,7 @@ def page(found: opt.Found, table: pd.DataFrame) -> str:
                 marker={"symbol": symbol, "size": 16, "color": colour},
             )
     fig.update_layout(
-        title="The front" + ("" if y else f" ({x.column} only)"),
+        title="The front / 帕累托前沿" + ("" if y else f" ({x.column} only)"),
         xaxis_title=f"{x.column} ({x.sense})",
         yaxis_title=f"{y.column} ({y.sense})" if y else "",
         height=560,
@@ -385,7 +385,7 @@ def page(found: opt.Found, table: pd.DataFrame) -> str:
         "<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;"
         "font-size:12px}td,th{border:1px solid #ccc;padding:2px 5px}</style>"
         f"</head><body><h1>Designing a better plan / 方案优化</h1><p>{html.escape(intro)}</p>"
-        f"{''.join(charts)}<h2>The Pareto plans</h2>"
+        f"{''.join(charts)}<h2>The Pareto plans / 帕累托方案</h2>"
         f"{shown.to_html(index=False, float_format=lambda v: f'{v:.4g}')}"
         f'<script type="application/json" id="plans">'
         f"{html.escape(json.dumps(table.to_dict(orient='records'), default=str))}</script>"
@@ -425,7 +425,9 @@ def parallel(found: opt.Found, table: pd.DataFrame) -> go.Figure:
             marked, ("orange: the starting plan", "red: the reference"), strict=False
         )
     )
-    fig.update_layout(title=f"The levers of the Pareto plans (blue); {names}", height=480)
+    fig.update_layout(
+        title=f"The levers of the Pareto plans (blue) / 帕累托方案的杠杆; {names}", height=480
+    )
     return fig
 
 
