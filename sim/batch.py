@@ -612,7 +612,10 @@ def run_batch(
         kept,
         outputs,
         command=command,
-        executor={"kind": "dask" if executor else "local", "workers": workers},
+        executor={
+            "kind": "dask" if executor and not isinstance(executor, LocalPool) else "local",
+            "workers": workers,
+        },
         **({"sweep": sweep} if sweep else {}),
         **({"analysis": analysis} if analysis else {}),
         uncertainty=uncertainty_entry(scenarios[0].worlds),

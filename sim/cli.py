@@ -33,6 +33,7 @@ from sim.commands import (
 )
 from sim.discover_cli import COMMANDS as DISCOVER_COMMANDS
 from sim.measures import registry
+from sim.optimize_cli import COMMANDS as OPTIMIZE_COMMANDS
 from sim.options import batch_options
 from sim.parameters import KINDS, table
 from sim.report import write_report
@@ -332,6 +333,7 @@ def build_parser() -> Parser:
             *COMMANDS,
             *SENSITIVITY_COMMANDS,
             *ATTRIBUTION_COMMANDS,
+            *OPTIMIZE_COMMANDS,
             *DISCOVER_COMMANDS,
             *REPORT_COMMANDS,
             *ABM_COMMANDS,

@@ -57,14 +57,19 @@ DISCOVERY_COLUMNS = (  # of DISCOVERY_CSV: a block of rows per (scenario, outcom
     *("scenario", "outcome", "section", "step", "parameter", "low", "high"),
     *("full_low", "full_high", "coverage", "density", "support", "quasi_p"),
 )
-# of `sensitivity` (sim.sensitivity), `attribute` (sim.attribution) and `discover` (sim.prim)
+OPTIMIZE_CSV, OPTIMIZE_PAGE = "optimize.csv", "optimize.html"
+# of `sensitivity` (sim.sensitivity), `attribute` (sim.attribution), `discover` (sim.prim)
+# and `optimize` (sim.optimize)
 ANALYSIS_OUTPUTS = (
     SENSITIVITY_CSV,
     SENSITIVITY_PAGE,
     ATTRIBUTION_CSV,
     ATTRIBUTION_PAGE,
     DISCOVERY_CSV,
+    OPTIMIZE_CSV,
+    OPTIMIZE_PAGE,
 )
+PLAN_FILE = re.compile(r"plans/opt_[0-9a-f]{12}\.toml")  # a Pareto plan `optimize` writes
 STATUSES = ("running", "complete", "incomplete", "interrupted")
 MAX_MANIFEST_BYTES = 2**30  # far beyond a real one (1 MB scenario texts, a record per part)
 MAX_MONTHS = 10_000  # a horizon beyond any the parameters allow, within the calendar's range
@@ -216,7 +221,7 @@ SCHEMA: dict[str, Check] = {
     "status": lambda v: v in STATUSES,
     "tables": _list(_match(TABLE)),
     "parts": _map(_fields(size=_int(), sha256=_match(SHA256))),
-    "outputs": _list(lambda v: v in OUTPUTS or v in ANALYSIS_OUTPUTS),
+    "outputs": _list(lambda v: v in OUTPUTS or v in ANALYSIS_OUTPUTS or _match(PLAN_FILE)(v)),
     "temp_token": _match(TOKEN),
     "horizons": _map(_int(1, MAX_MONTHS)),
     "thresholds": _map(lambda v: v is None or _map(_number)(v)),

@@ -116,7 +116,7 @@ def test_every_command_explains_itself(command):
     assert len(proc.stdout.splitlines()) > 4
 
 
-@pytest.mark.parametrize("command", ["run", "sweep", "attribute", "sensitivity"])
+@pytest.mark.parametrize("command", ["run", "sweep", "attribute", "sensitivity", "optimize"])
 def test_run_options_are_uniform(command):
     text = " ".join(cli(command, "--help").stdout.split())
     for option in ("--reps", "--seed", "--out", "--workers", "--scheduler", "--overwrite"):
