@@ -185,3 +185,23 @@ def test_the_sensitivity_folder_is_read_with_its_method(tmp_path, capsys):
     assert found.kind == "sensitivity" and found.manifest["analysis"]["method"] == "morris"
     own = (out / "sensitivity.html").read_text(encoding="utf-8")
     assert words()["zh"]["sensitivity"] in own and "sensitivity.csv" in own
+
+
+def test_report_with_an_optimize_folder_shows_its_pareto_plans(deep_batch, tmp_path, capsys):
+    (path,) = short_scenarios(tmp_path / "s", ("city_plan",), horizon=18)
+    out = tmp_path / "opt"
+    code, _, err = cli(capsys, "optimize", path, "--levers", "plans_per_month",
+                       "--objective", "state_equity_end:max", "--objective", "fiscal_cost_end:min",
+                       "--constraint", "breach_stability<=0.99", "--budget", "4", "--pop", "2",
+                       "--reps", "4", "--out", str(out), "--quiet")  # fmt: skip
+    assert code == 0, err
+    plans = pd.read_csv(out / "optimize.csv")
+    for lang in ("en", "zh"):
+        output = tmp_path / f"r_{lang}.html"
+        code, _, err = cli(capsys, "report", str(deep_batch), "--with", str(out), "--lang", lang,
+                           "--output", str(output))  # fmt: skip
+        assert code == 0, err
+        page = output.read_text(encoding="utf-8")
+        assert '<section id="optimize">' in page and words()[lang]["optimize"] in page
+        shown_plans = assert_page_shows_its_csv(page, "optimize")
+        assert list(shown_plans["plan"]) == list(plans["plan"])

@@ -52,6 +52,7 @@ NAV = (
     ("people", "people"),
     ("sensitivity", "sensitivity"),
     ("attribution", "attribution"),
+    ("optimize", "optimize"),
     ("reproduce", "reproduce"),
 )
 

@@ -8,6 +8,8 @@
   95% intervals, parameters ranked, one outcome at a time.
 * **Which levers make the difference** (``--with DIR`` on an ``attribute`` folder, and its
   own page): each lever group's Shapley part of the paired difference, with 95% intervals.
+* **A better plan** (``--with DIR`` on an ``optimize`` folder): the Pareto plans in the
+  first two objectives, on the search's worlds and on the re-check's, and their table.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from sim.results import (
     ATTRIBUTION_CSV,
     DISCOVERY_COLUMNS,
     DISCOVERY_CSV,
+    OPTIMIZE_CSV,
     SENSITIVITY_CSV,
     read_manifest,
 )
@@ -63,14 +66,20 @@ def read_analysis(folder: Path) -> Analysis:
     manifest = read_manifest(folder) if folder.is_dir() else None
     if manifest is None:
         raise ReportError(
-            f"--with {folder}: not a results folder of sensitivity or attribute (no manifest)"
+            f"--with {folder}: not a results folder of sensitivity, attribute or optimize "
+            "(no manifest)"
         )
-    for kind, name in (("sensitivity", SENSITIVITY_CSV), ("attribution", ATTRIBUTION_CSV)):
+    kinds = (
+        ("sensitivity", SENSITIVITY_CSV),
+        ("attribution", ATTRIBUTION_CSV),
+        ("optimize", OPTIMIZE_CSV),
+    )
+    for kind, name in kinds:
         if name in manifest["outputs"] and (folder / name).is_file():
             return Analysis(kind, folder, manifest, read_csv(folder / name, kind))
     raise ReportError(
-        f"--with {folder}: holds no finished {SENSITIVITY_CSV} or {ATTRIBUTION_CSV}; "
-        "run sensitivity or attribute into it first"
+        f"--with {folder}: holds no finished {SENSITIVITY_CSV}, {ATTRIBUTION_CSV} or "
+        f"{OPTIMIZE_CSV}; run sensitivity, attribute or optimize into it first"
     )
 
 
@@ -79,6 +88,7 @@ def read_csv(path: Path, kind: str) -> pd.DataFrame:
     need = {
         "sensitivity": ("outcome", "parameter"),
         "attribution": ATTRIBUTION_COLUMNS,
+        "optimize": ("plan", "file"),
         "discovery": DISCOVERY_COLUMNS,
     }[kind]
     try:
@@ -109,8 +119,10 @@ def outcome_name(page: Page, outcome: str) -> str:
     inner = outcome.removeprefix("P(").removesuffix(")").replace("breach ", "breach_")
     if outcome.startswith("P(") and inner.removeprefix("breach_") in lines:
         return page.t("p_breach_of", line=page.name(lines[inner.removeprefix("breach_")]))
-    if outcome == "P(deadline)":
+    if outcome in ("P(deadline)", "deadline_met"):
         return page.t("p_deadline")
+    if outcome.removeprefix("breach_") in lines:
+        return page.t("p_breach_of", line=page.name(lines[outcome.removeprefix("breach_")]))
     measure, _, when = outcome.rpartition("_")
     if when in ("m18", "end") and measure in registry():
         return f"{page.name(registry()[measure])}, {page.t('at_' + when)}"
@@ -351,7 +363,106 @@ def attribution_section(page: Page, found: Analysis) -> str:
     return section("attribution", page.t("attribution"), note, body)
 
 
+# --- a better plan ---------------------------------------------------------------------------
+def objective_columns(found: Analysis) -> list[str]:
+    """The summary columns of ``optimize``'s objectives ('state_equity_end:max' -> ...)."""
+    return [o.rsplit(":", 1)[0] for o in found.manifest["analysis"]["objectives"]]
+
+
+def front_figure(page: Page, found: Analysis) -> go.Figure:
+    """The Pareto plans in the first two objectives with 95% intervals, on the search's
+    worlds and on the re-check's (a red cross where a plan fails a constraint there)."""
+    table, cols = found.frame, objective_columns(found)
+    x, y = cols[0], cols[1] if len(cols) > 1 else None
+    fig = go.Figure()
+    for prefix, key, marker in (
+        ("", "optimize_search", {"color": "#1f4e8c", "size": 10}),
+        ("recheck_", "optimize_recheck", None),
+    ):
+        if f"{prefix}{x}" not in table:
+            continue
+        if marker is None:
+            ok = table.get("feasible_on_recheck", pd.Series(True, index=table.index)).astype(bool)
+            marker = {
+                "color": ["#2a9d3a" if v else "#d62728" for v in ok],
+                "symbol": ["circle-open" if v else "x" for v in ok],
+                "size": 11,
+            }
+        fig.add_scatter(
+            x=table[f"{prefix}{x}"],
+            y=table[f"{prefix}{y}"] if y else [0.0] * len(table),
+            error_x=error_bars(table, f"{prefix}{x}"),
+            error_y=error_bars(table, f"{prefix}{y}") if y else None,
+            mode="markers",
+            marker=marker,
+            name=page.t(key),
+            text=table["plan"],
+        )
+    fig.update_xaxes(title_text=outcome_name(page, x))
+    fig.update_yaxes(title_text=outcome_name(page, y) if y else "")
+    return fig
+
+
+def error_bars(table: pd.DataFrame, column: str) -> dict:
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": table[f"{column}_high"] - table[column],
+        "arrayminus": table[column] - table[f"{column}_low"],
+    }
+
+
+def plans_grid(page: Page, found: Analysis) -> Grid:
+    """A row per Pareto plan: its levers, then each objective and constrained column's
+    mean [95% interval] on the search's worlds and on the re-check's."""
+    meta = found.manifest["analysis"]
+    levers = list(meta["levers"])
+    constrained = [c.split("<=")[0].split(">=")[0].strip() for c in meta["constraints"]]
+    cols = list(dict.fromkeys(objective_columns(found) + constrained))
+    table = found.frame
+    head = f"<th>{html.escape(page.t('plan'))}</th>" + "".join(
+        f"<th>{html.escape(n)}</th>" for n in levers
+    )
+    head += "".join(f"<th>{html.escape(outcome_name(page, c))}</th>" for c in cols)
+    head += f"<th>{html.escape(page.t('optimize_ok'))}</th>"
+    rows = []
+    for _, r in table.iterrows():
+        cells = [html.escape(r["plan"])] + [shown("number", r[n]) for n in levers]
+        for c in cols:
+            cell = f"{shown('number', r[c])} [{shown('number', r[c + '_low'])}, "
+            cell += f"{shown('number', r[c + '_high'])}]"
+            if f"recheck_{c}" in r and not pd.isna(r[f"recheck_{c}"]):
+                cell += f"<br><small>{html.escape(page.t('recheck'))} "
+                cell += f"{shown('number', r['recheck_' + c])}</small>"
+            cells.append(cell)
+        ok = bool(r.get("feasible_on_recheck", True))
+        cells.append(page.t("yes") if ok else f'<span class="warn">{page.t("no")}</span>')
+        rows.append("".join(f"<td>{c}</td>" for c in cells))
+    formats = dict.fromkeys(levers + cols, "number")
+    return Grid(
+        "optimize", table, f"<tr>{head}</tr>", rows, formats, css="left", label=page.t("csv")
+    )
+
+
+def optimize_section(page: Page, found: Analysis) -> str:
+    meta = found.manifest["analysis"]
+    table = found.frame
+    note = page.t(
+        "optimize_note",
+        base=meta["base"],
+        objectives=", ".join(meta["objectives"]),
+        constraints=", ".join(meta["constraints"]) or "-",
+        reps=int(table["reps"].iloc[0]) if len(table) else "?",
+        seed=meta["seed"],
+        recheck_reps=int(table["recheck_reps"].iloc[0]) if "recheck_reps" in table else "-",
+    )
+    body = page.figure(front_figure(page, found), 520) + plans_grid(page, found).html()
+    return section("optimize", page.t("optimize"), note, body)
+
+
 def analysis_section(page: Page, found: Analysis) -> str:
     if found.kind == "sensitivity":
         return sensitivity_section(page, found)
+    if found.kind == "optimize":
+        return optimize_section(page, found)
     return attribution_section(page, found)
