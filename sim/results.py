@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import secrets
@@ -42,6 +43,7 @@ import pyarrow.parquet as pq
 
 from sim.commands import UserError
 from sim.measures import registry
+from sim.parameters import DISTRIBUTIONS
 from sim.parameters import table as parameter_table
 from sim.scenario import name_problem
 
@@ -257,14 +259,36 @@ def _sweep(v: Any) -> bool:
     )
 
 
+def _law(key: Any, law: Any) -> bool:
+    """A varied parameter's law as deep mode records it: a parameter of the table and a
+    distribution with its finite numbers in order (sim.randomness.sample_law)."""
+    kind, _, name = str(key).partition(".")
+    if kind not in ("uncertainties", "constants") or name not in parameter_table()[kind]:
+        return False
+    if not isinstance(law, dict) or law.get("distribution") not in DISTRIBUTIONS:
+        return False
+    needed = DISTRIBUTIONS[law["distribution"]]
+    if not all(_number(law.get(k)) and math.isfinite(law[k]) for k in needed):
+        return False
+    if law["distribution"] == "normal":
+        return law["sd"] >= 0
+    ordered = [law[k] for k in ("low", "mode", "high") if k in needed]
+    return ordered == sorted(ordered)
+
+
+def _uncertainty(v: Any) -> bool:
+    """Deep or fixed, and every varied parameter's law (sim.deep.manifest_entry)."""
+    if not _fields(mode=lambda m: m in ("deep", "fixed"))(v):
+        return False
+    laws = v.get("parameters", {})
+    return isinstance(laws, dict) and all(_law(k, law) for k, law in laws.items())
+
+
 OPTIONAL: dict[str, Check] = {  # keys a manifest may lack (written before they were recorded)
     "scenario_levers": _map(_map(_scalar)),
     "scenario_descriptions": _map(_str),
     "sweep": _sweep,
-    "uncertainty": lambda v: (
-        _fields(mode=lambda m: m in ("deep", "fixed"))(v)
-        and _map(_map(_scalar))(v.get("parameters", {}))
-    ),
+    "uncertainty": _uncertainty,
     "analysis": lambda v: isinstance(v, dict) and isinstance(v.get("design"), str),
 }
 

@@ -139,6 +139,11 @@ def failure_boxes(page: Page) -> pd.DataFrame | None:
         return None
     results = page.results
     worlds = deep.world_table(results.manifest)
+    if len(results.summary) and results.summary["replication"].max() >= len(worlds):
+        raise ReportError(
+            f"{results.out / 'manifest.json'}: records fewer replications than its parts hold; "
+            f"run the batch again (its command: {results.manifest['command']})"
+        )
     breach = [f"breach_{b.name}" for b in BOTTOM_LINES]
     rows = []
     for name in results.scenarios:
