@@ -32,7 +32,7 @@ from sim.population import IN_PLAN
 from sim.production import demand, target
 from sim.randomness import Draws
 from sim.rules import MIXED
-from sim.state import State
+from sim.state import FirmsAt, State
 
 
 def for_rows(c: dict, rows: np.ndarray, replications: int) -> dict:
@@ -57,8 +57,11 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     valid = np.take_along_axis(listed, order, axis=1)
     if not valid.any():
         return
-    fundamentals = enterprise.fundamentals(f, target(s, lv, c), demand(s, t), s.column, c)
-    roe = rules.expected_roe(fundamentals["net"], f.equity)
+    # the listed firms' accounts at their target TFP, (R, offers) as ``order``: a firm's
+    # rules need only its own variables, its industry's and its replication's
+    at = FirmsAt(f, np.arange(s.replications)[:, None], order)
+    fundamentals = enterprise.fundamentals(at, target(s, lv, c, at), demand(s, t, at), s.column, c)
+    roe = rules.expected_roe(fundamentals["net"], at.equity)  # (R, offers)
     cost_of_equity = np.broadcast_to(rules.appraisal_rate(c), (s.replications,))
     sd = rules.appraisal_sd(s.column["appraisal_error_sd"], f.supervision, c)
     collusion = rules.collusion_chance(f.supervision, c)
@@ -73,7 +76,7 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
         cr = for_rows(c, rows, s.replications)
         equity = equity_of[rows, firm]
         stake = limit[rows, firm]
-        firm_roe = roe[rows, firm]
+        firm_roe = roe[rows, k]
         fair = b.equity_value(
             equity, firm_roe, cost_of_equity[rows], cr["valuation_floor"], cr["valuation_cap"]
         )
