@@ -29,7 +29,7 @@ import numpy as np
 
 from sim import behaviour as b
 from sim import enterprise, rules
-from sim.population import IN_PLAN, MUNICIPAL, N_DEPARTMENTS, N_INDUSTRIES
+from sim.population import IN_PLAN, INDUSTRY_GROUP, MUNICIPAL, N_DEPARTMENTS, N_INDUSTRIES
 from sim.randomness import Draws
 from sim.rules import EXIT
 from sim.state import State
@@ -49,10 +49,10 @@ def decouple_departments(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     released = MUNICIPAL & np.take_along_axis(dep.decoupled, department, axis=1) & f.active
     waiting = released & (f.company < 0)
     ready = waiting & rules.transfer_ready(f.condition, f.debt, f.total_assets, c)
-    if ready.any():
+    if ready.any():  # the match of the ready firms only: it reads nothing of the others
         companies = int(lv["investment_companies"])
-        target = rules.match_company(f.industry_group, companies, d.company_tie_u, c)
-        f.company = np.where(ready, target, f.company)
+        group = INDUSTRY_GROUP[f.industry[ready]]
+        f.company[ready] = rules.match_company(group, companies, d.company_tie_u[ready], c)
     f.oversight = waiting & ~ready
     f.restructuring |= ready
 
