@@ -117,8 +117,6 @@ class Draws:
     uncertainty_u: np.ndarray  # (R, n_uncertainties), uniforms in table order
     industry_z: np.ndarray  # (R, N_INDUSTRIES)
     common_shock: np.ndarray  # (R, T)
-    appraisal_z: np.ndarray  # (R, T, N)
-    signal_z: np.ndarray  # (R, T, K, M)
     investor_u: np.ndarray  # (R, 5, M): capital, return, control, focus, trust
     investor_group_u: np.ndarray  # (R, M)
     adoption_u: np.ndarray  # (R, 4, N): board, market manager, equity incentive, (unused)
@@ -187,11 +185,9 @@ class Draws:
         return MonthDraws(
             **block,
             common_shock=self.common_shock[:, i],
-            appraisal_z=self.appraisal_z[:, i],
             quit_u=labour[:, 0],
             dismiss_u=labour[:, 1],
             hire_u=labour[:, 2],
-            signal_z=self.signal_z[:, i],
             collusion_u=self.collusion_u[:, i],
             capacity_u=city[:, 0],
             reemployment_u=city[:, 1],
@@ -282,6 +278,8 @@ def firm_draws(d: Draws, horizon: int) -> list[FirmDraws]:
 MONTHLY = {
     "idio_shock": "standard_normal",
     "listing_u": "random",
+    "appraisal_z": "standard_normal",
+    "signal_z": "standard_normal",  # (K, M) a month: each investor's reading of each listing
     "ability_z": "standard_normal",
     "labour_u": "random",  # (3, N) a month: quits, dismissals, hires
     "merge_u": "random",
@@ -304,9 +302,11 @@ def _fork(g: np.random.Generator) -> np.random.Generator:
 
 def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws:
     """Draw everything for ``replications`` of a batch seeded with ``seed``: each stream's
-    numbers up front, except the per-enterprise ones of each month (``MONTHLY``), whose
-    generators are kept where their arrays begin. A later array of a stream is reached by
-    skipping the uniforms of the one before (``advance``: one step per float64 uniform)."""
+    numbers up front, except those of each month (``MONTHLY``), whose generators are kept
+    where their arrays begin. A later array of a stream is reached by skipping the numbers
+    of the one before: uniforms by ``advance`` (one step per float64 uniform), normals
+    (whose ziggurat takes a varying number of steps) by drawing them into a scratch
+    buffer of one replication."""
     n, k, m = N_FIRMS, int(constants["offers_per_month"]), int(constants["investor_slots"])
     n_proj = int(constants["cooperation_projects"])
     pool = int(constants["pool_months"]) + 1
@@ -321,12 +321,18 @@ def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws
         getattr(g, kind)(out=upfront[name][i])
 
     def monthly(name: str, g: np.random.Generator, skip: int = 0) -> None:
-        """``name`` begins at ``g``'s place; ``g`` skips its ``skip`` uniforms."""
+        """``name`` begins at ``g``'s place; ``g`` skips its ``skip`` numbers (uniforms, or
+        when ``name`` is normal, ``skip`` months of normals of its shape)."""
         later[name].append(_fork(g) if skip else g)
-        if skip:
+        if skip and MONTHLY[name] == "standard_normal":
+            g.standard_normal(out=scratch[name])
+        elif skip:
             g.bit_generator.advance(skip)
 
     u, z = "random", "standard_normal"
+    shapes = {name: (n,) for name in MONTHLY} | {"labour_u": (3, n), "signal_z": (k, m)}
+    # one replication's normals of a whole run, drawn to skip them (then drawn again)
+    scratch = {name: np.empty((h, *shapes[name])) for name in ("appraisal_z", "signal_z")}
     for i, r in enumerate(replications):  # noqa: B007  (add reads i)
         population.append(draw_population(stream(seed, r, "population"), constants))
         g = stream(seed, r, "uncertainties")
@@ -337,8 +343,8 @@ def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws
         monthly("idio_shock", g)
         g = stream(seed, r, "market")
         monthly("listing_u", g, h * n)
-        add("appraisal_z", g, z, h, n)
-        add("signal_z", g, z, h, k, m)
+        monthly("appraisal_z", g, h)
+        monthly("signal_z", g, h)
         add("investor_u", g, u, 5, m)
         add("investor_group_u", g, u, m)
         add("adoption_u", stream(seed, r, "adoption"), u, 4, n)
@@ -373,7 +379,6 @@ def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws
         monthly("rework_u", stream(seed, r, "pace"))
         add("company_u", stream(seed, r, "companies"), u, int(constants["company_slots"]))
 
-    shapes = {name: (3, n) if name == "labour_u" else (n,) for name in MONTHLY}
     return Draws(
         horizon=h,
         population={key: np.stack([p[key] for p in population]) for key in population[0]},
