@@ -33,6 +33,7 @@ from sim.population import IN_PLAN, INDUSTRY_GROUP, MUNICIPAL, N_DEPARTMENTS, N_
 from sim.randomness import Draws
 from sim.rules import EXIT
 from sim.state import State
+from sim.tasks.task1_mixed_ownership import for_rows
 from sim.tasks.task4_investment_companies import credit_owners
 
 
@@ -51,8 +52,10 @@ def decouple_departments(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     ready = waiting & rules.transfer_ready(f.condition, f.debt, f.total_assets, c)
     if ready.any():  # the match of the ready firms only: it reads nothing of the others
         companies = int(lv["investment_companies"])
-        group = INDUSTRY_GROUP[f.industry[ready]]
-        f.company[ready] = rules.match_company(group, companies, d.company_tie_u[ready], c)
+        r, i = np.nonzero(ready)
+        cr = for_rows(c, r, s.replications)  # deep mode's (R, 1) constants, of these rows
+        group = INDUSTRY_GROUP[f.industry[r, i]]
+        f.company[r, i] = rules.match_company(group, companies, d.company_tie_u[r, i], cr)
     f.oversight = waiting & ~ready
     f.restructuring |= ready
 
