@@ -68,15 +68,20 @@ def consolidate(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     rows = np.flatnonzero(merging.any(axis=1))  # anchors are found only where one may merge
     if rows.size == 0:
         return
-    key = np.where(eligible[rows], f.company[rows] * N_INDUSTRIES + f.industry[rows], -1)
-    order = np.lexsort((-f.assets[rows], key), axis=-1)
-    sorted_key = np.take_along_axis(key, order, axis=1)
-    first = np.ones_like(sorted_key, dtype=bool)
-    first[:, 1:] = sorted_key[:, 1:] != sorted_key[:, :-1]
-    position = np.maximum.accumulate(np.where(first, np.arange(key.shape[1]), 0), axis=1)
-    anchor = np.empty_like(order)
-    np.put_along_axis(anchor, order, np.take_along_axis(order, position, axis=1), axis=1)
-    absorb = merging[rows] & (anchor != np.arange(key.shape[1]))
+    # each group's (company x industry of a row) anchor: its largest eligible firm, the
+    # first in firm order among equals, as a sort by size stable in firm order puts first
+    n, span = f.assets.shape[1], s.companies.budget.shape[1] * N_INDUSTRIES
+    j, i = np.nonzero(eligible[rows])
+    group = j * span + f.company[rows[j], i] * N_INDUSTRIES + f.industry[rows[j], i]
+    size = f.assets[rows[j], i]
+    largest = np.full(rows.size * span, -np.inf)
+    np.fmax.at(largest, group, size)  # fmax: a NaN size would sort last, not win
+    top = size == largest[group]
+    first = np.full(rows.size * span, n)
+    np.minimum.at(first, group[top], i[top])
+    anchor = np.broadcast_to(np.arange(n), (rows.size, n)).copy()
+    anchor[j, i] = first[group]
+    absorb = merging[rows] & (anchor != np.arange(n))
     j, i = np.nonzero(absorb)
     if j.size == 0:
         return
