@@ -72,12 +72,14 @@ def sample_law(law: dict, u: np.ndarray) -> np.ndarray:
     return np.where(u < cut, left, right)
 
 
-MONTH_BLOCK = 6  # months of the per-enterprise numbers drawn at once (memory against calls)
+# months of each month's numbers drawn at once (memory against calls): at 3 the blocks
+# are about a third of a replication's peak memory, and their calls about 1% of its time
+MONTH_BLOCK = 3
 
 
 @dataclass
 class Monthly:
-    """A per-enterprise array of each month, drawn ``MONTH_BLOCK`` months at a time.
+    """An array of each month, drawn ``MONTH_BLOCK`` months at a time.
 
     ``generators[r]`` stands where replication ``r``'s stream holds the array's first
     month; it draws months in order, as the whole (T, *shape) array would be drawn, so the
@@ -87,14 +89,16 @@ class Monthly:
     shape: tuple[int, ...]  # of one replication's month
     generators: list[np.random.Generator]
     start: list[dict] = field(init=False, repr=False)  # the generators' states at month 1
+    methods: list = field(init=False, repr=False)  # each generator's ``kind`` method
 
     def __post_init__(self) -> None:
         self.start = [g.bit_generator.state for g in self.generators]
+        self.methods = [getattr(g, self.kind) for g in self.generators]
 
     def fill(self, out: np.ndarray, months: int) -> None:
         """Draw the next ``months`` months of every replication into ``out[:, :months]``."""
-        for r, g in enumerate(self.generators):
-            getattr(g, self.kind)(out=out[r, :months])
+        for method, block in zip(self.methods, out[:, :months], strict=True):
+            method(out=block)
 
     def rewind(self) -> None:
         """Back to month 1."""
