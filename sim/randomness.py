@@ -43,6 +43,8 @@ STREAMS = {
     "ownership": 15,
     "pace": 16,
     "companies": 17,
+    "appraisal": 18,  # the appraisers' errors, each month
+    "signals": 19,  # the investors' readings of each listing, each month
 }
 UNCERTAINTY_SLOTS = 64  # fixed, so adding an uncertainty never shifts another's draw
 
@@ -307,10 +309,10 @@ def _fork(g: np.random.Generator) -> np.random.Generator:
 def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws:
     """Draw everything for ``replications`` of a batch seeded with ``seed``: each stream's
     numbers up front, except those of each month (``MONTHLY``), whose generators are kept
-    where their arrays begin. A later array of a stream is reached by skipping the numbers
-    of the one before: uniforms by ``advance`` (one step per float64 uniform), normals
-    (whose ziggurat takes a varying number of steps) by drawing them into a scratch
-    buffer of one replication."""
+    where their arrays begin. A later array of a stream is reached by skipping the
+    uniforms of the one before (``advance``: one step per float64 uniform); the monthly
+    normals of the market (appraisal errors and investors' signals) have streams of their
+    own, since a normal takes a varying number of steps and cannot be skipped so."""
     n, k, m = N_FIRMS, int(constants["offers_per_month"]), int(constants["investor_slots"])
     n_proj = int(constants["cooperation_projects"])
     pool = int(constants["pool_months"]) + 1
@@ -325,18 +327,13 @@ def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws
         getattr(g, kind)(out=upfront[name][i])
 
     def monthly(name: str, g: np.random.Generator, skip: int = 0) -> None:
-        """``name`` begins at ``g``'s place; ``g`` skips its ``skip`` numbers (uniforms, or
-        when ``name`` is normal, ``skip`` months of normals of its shape)."""
+        """``name`` begins at ``g``'s place; ``g`` skips its ``skip`` uniforms."""
         later[name].append(_fork(g) if skip else g)
-        if skip and MONTHLY[name] == "standard_normal":
-            g.standard_normal(out=scratch[name])
-        elif skip:
+        if skip:
             g.bit_generator.advance(skip)
 
     u, z = "random", "standard_normal"
     shapes = {name: (n,) for name in MONTHLY} | {"labour_u": (3, n), "signal_z": (k, m)}
-    # one replication's normals of a whole run, drawn to skip them (then drawn again)
-    scratch = {name: np.empty((h, *shapes[name])) for name in ("appraisal_z", "signal_z")}
     for i, r in enumerate(replications):  # noqa: B007  (add reads i)
         population.append(draw_population(stream(seed, r, "population"), constants))
         g = stream(seed, r, "uncertainties")
@@ -347,8 +344,6 @@ def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws
         monthly("idio_shock", g)
         g = stream(seed, r, "market")
         monthly("listing_u", g, h * n)
-        monthly("appraisal_z", g, h)
-        monthly("signal_z", g, h)
         add("investor_u", g, u, 5, m)
         add("investor_group_u", g, u, m)
         add("adoption_u", stream(seed, r, "adoption"), u, 4, n)
@@ -381,6 +376,8 @@ def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws
         add("quit_pool_u", g, u, h, 2)
         monthly("expropriation_u", stream(seed, r, "ownership"))
         monthly("rework_u", stream(seed, r, "pace"))
+        monthly("appraisal_z", stream(seed, r, "appraisal"))
+        monthly("signal_z", stream(seed, r, "signals"))
         add("company_u", stream(seed, r, "companies"), u, int(constants["company_slots"]))
 
     return Draws(
