@@ -14,25 +14,28 @@ from sim import enterprise, rules
 from sim.behaviour import HOPELESS
 from sim.population import N_INDUSTRIES
 from sim.randomness import Draws
-from sim.state import State
+from sim.state import FirmsAt, State
 
 
-def demand(s: State, t: int) -> np.ndarray:
-    """Demand of each firm's industry at month ``t`` relative to month 0 (R, N)."""
-    return rules.of_industry(s.demand[:, t], s.firms.industry)
+def demand(s: State, t: int, at: FirmsAt | None = None) -> np.ndarray:
+    """Demand of each firm's industry at month ``t`` relative to month 0 (R, N); of the
+    firms ``at`` (a :class:`~sim.state.FirmsAt` of the replications' rows) if given."""
+    return rules.of_industry(s.demand[:, t], (s.firms if at is None else at).industry)
 
 
-def congestion(s: State) -> np.ndarray:
-    """Each firm's industry's share of operating assets held by hopeless-loss firms (R, N)."""
+def congestion(s: State, at: FirmsAt | None = None) -> np.ndarray:
+    """Each firm's industry's share of operating assets held by hopeless-loss firms (R, N),
+    or of the firms ``at`` (as in :func:`demand`)."""
     f = s.firms
     zombie = f.condition == HOPELESS
     share = rules.zombie_share(f.industry, zombie, np.where(f.active, f.assets, 0.0), N_INDUSTRIES)
-    return rules.of_industry(share, f.industry)
+    return rules.of_industry(share, (f if at is None else at).industry)
 
 
-def target(s: State, lv: dict, c: dict) -> np.ndarray:
-    """Every firm's target log TFP (``enterprise.tfp_target``)."""
-    return enterprise.tfp_target(s.firms, congestion(s), s.column, lv, c)
+def target(s: State, lv: dict, c: dict, at: FirmsAt | None = None) -> np.ndarray:
+    """Every firm's target log TFP (``enterprise.tfp_target``), or that of the firms ``at``
+    (as in :func:`demand`)."""
+    return enterprise.tfp_target(s.firms if at is None else at, congestion(s, at), s.column, lv, c)
 
 
 def open_books(s: State, lv: dict, c: dict) -> None:

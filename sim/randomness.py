@@ -43,6 +43,8 @@ STREAMS = {
     "ownership": 15,
     "pace": 16,
     "companies": 17,
+    "appraisal": 18,  # the appraisers' errors, each month
+    "signals": 19,  # the investors' readings of each listing, each month
 }
 UNCERTAINTY_SLOTS = 64  # fixed, so adding an uncertainty never shifts another's draw
 
@@ -72,12 +74,14 @@ def sample_law(law: dict, u: np.ndarray) -> np.ndarray:
     return np.where(u < cut, left, right)
 
 
-MONTH_BLOCK = 6  # months of the per-enterprise numbers drawn at once (memory against calls)
+# months of each month's numbers drawn at once (memory against calls): at 3 the blocks
+# are about a third of a replication's peak memory, and their calls about 1% of its time
+MONTH_BLOCK = 3
 
 
 @dataclass
 class Monthly:
-    """A per-enterprise array of each month, drawn ``MONTH_BLOCK`` months at a time.
+    """An array of each month, drawn ``MONTH_BLOCK`` months at a time.
 
     ``generators[r]`` stands where replication ``r``'s stream holds the array's first
     month; it draws months in order, as the whole (T, *shape) array would be drawn, so the
@@ -87,14 +91,16 @@ class Monthly:
     shape: tuple[int, ...]  # of one replication's month
     generators: list[np.random.Generator]
     start: list[dict] = field(init=False, repr=False)  # the generators' states at month 1
+    methods: list = field(init=False, repr=False)  # each generator's ``kind`` method
 
     def __post_init__(self) -> None:
         self.start = [g.bit_generator.state for g in self.generators]
+        self.methods = [getattr(g, self.kind) for g in self.generators]
 
     def fill(self, out: np.ndarray, months: int) -> None:
         """Draw the next ``months`` months of every replication into ``out[:, :months]``."""
-        for r, g in enumerate(self.generators):
-            getattr(g, self.kind)(out=out[r, :months])
+        for method, block in zip(self.methods, out[:, :months], strict=True):
+            method(out=block)
 
     def rewind(self) -> None:
         """Back to month 1."""
@@ -117,8 +123,6 @@ class Draws:
     uncertainty_u: np.ndarray  # (R, n_uncertainties), uniforms in table order
     industry_z: np.ndarray  # (R, N_INDUSTRIES)
     common_shock: np.ndarray  # (R, T)
-    appraisal_z: np.ndarray  # (R, T, N)
-    signal_z: np.ndarray  # (R, T, K, M)
     investor_u: np.ndarray  # (R, 5, M): capital, return, control, focus, trust
     investor_group_u: np.ndarray  # (R, M)
     adoption_u: np.ndarray  # (R, 4, N): board, market manager, equity incentive, (unused)
@@ -187,11 +191,9 @@ class Draws:
         return MonthDraws(
             **block,
             common_shock=self.common_shock[:, i],
-            appraisal_z=self.appraisal_z[:, i],
             quit_u=labour[:, 0],
             dismiss_u=labour[:, 1],
             hire_u=labour[:, 2],
-            signal_z=self.signal_z[:, i],
             collusion_u=self.collusion_u[:, i],
             capacity_u=city[:, 0],
             reemployment_u=city[:, 1],
@@ -282,6 +284,8 @@ def firm_draws(d: Draws, horizon: int) -> list[FirmDraws]:
 MONTHLY = {
     "idio_shock": "standard_normal",
     "listing_u": "random",
+    "appraisal_z": "standard_normal",
+    "signal_z": "standard_normal",  # (K, M) a month: each investor's reading of each listing
     "ability_z": "standard_normal",
     "labour_u": "random",  # (3, N) a month: quits, dismissals, hires
     "merge_u": "random",
@@ -304,9 +308,11 @@ def _fork(g: np.random.Generator) -> np.random.Generator:
 
 def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws:
     """Draw everything for ``replications`` of a batch seeded with ``seed``: each stream's
-    numbers up front, except the per-enterprise ones of each month (``MONTHLY``), whose
-    generators are kept where their arrays begin. A later array of a stream is reached by
-    skipping the uniforms of the one before (``advance``: one step per float64 uniform)."""
+    numbers up front, except those of each month (``MONTHLY``), whose generators are kept
+    where their arrays begin. A later array of a stream is reached by skipping the
+    uniforms of the one before (``advance``: one step per float64 uniform); the monthly
+    normals of the market (appraisal errors and investors' signals) have streams of their
+    own, since a normal takes a varying number of steps and cannot be skipped so."""
     n, k, m = N_FIRMS, int(constants["offers_per_month"]), int(constants["investor_slots"])
     n_proj = int(constants["cooperation_projects"])
     pool = int(constants["pool_months"]) + 1
@@ -327,6 +333,7 @@ def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws
             g.bit_generator.advance(skip)
 
     u, z = "random", "standard_normal"
+    shapes = {name: (n,) for name in MONTHLY} | {"labour_u": (3, n), "signal_z": (k, m)}
     for i, r in enumerate(replications):  # noqa: B007  (add reads i)
         population.append(draw_population(stream(seed, r, "population"), constants))
         g = stream(seed, r, "uncertainties")
@@ -337,8 +344,6 @@ def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws
         monthly("idio_shock", g)
         g = stream(seed, r, "market")
         monthly("listing_u", g, h * n)
-        add("appraisal_z", g, z, h, n)
-        add("signal_z", g, z, h, k, m)
         add("investor_u", g, u, 5, m)
         add("investor_group_u", g, u, m)
         add("adoption_u", stream(seed, r, "adoption"), u, 4, n)
@@ -371,9 +376,10 @@ def draw(seed: int, replications: range, horizon: int, constants: dict) -> Draws
         add("quit_pool_u", g, u, h, 2)
         monthly("expropriation_u", stream(seed, r, "ownership"))
         monthly("rework_u", stream(seed, r, "pace"))
+        monthly("appraisal_z", stream(seed, r, "appraisal"))
+        monthly("signal_z", stream(seed, r, "signals"))
         add("company_u", stream(seed, r, "companies"), u, int(constants["company_slots"]))
 
-    shapes = {name: (3, n) if name == "labour_u" else (n,) for name in MONTHLY}
     return Draws(
         horizon=h,
         population={key: np.stack([p[key] for p in population]) for key in population[0]},

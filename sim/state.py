@@ -165,6 +165,32 @@ class Firms(BalanceSheet):
         return PRIORITY_INDUSTRY[self.industry]
 
 
+class FirmsAt(BalanceSheet):
+    """Some enterprises of a :class:`Firms`, at the pairs (``rows``, ``cols``) of index
+    arrays of one shape: each field, gathered there when first read, has that shape. A
+    read-only view for computing an elementwise rule where it is needed (the listed
+    firms, say) instead of for every enterprise; the rules are the same functions."""
+
+    def __init__(self, firms: Firms, rows: np.ndarray, cols: np.ndarray) -> None:
+        self._firms, self._rows, self._cols = firms, rows, cols
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        x = getattr(self._firms, name)  # a field (R, N) or what the population fixes (N,)
+        x = x[self._rows, self._cols] if x.ndim == 2 else x[self._cols]
+        self.__dict__[name] = x
+        return x
+
+    @property
+    def industry_group(self) -> np.ndarray:
+        return INDUSTRY_GROUP[self.industry]
+
+    @property
+    def priority_industry(self) -> np.ndarray:
+        return PRIORITY_INDUSTRY[self.industry]
+
+
 @dataclass
 class Investors:
     """Private investors (非国有资本), shape (replications, investor slots)."""

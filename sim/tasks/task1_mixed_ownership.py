@@ -32,16 +32,24 @@ from sim.population import IN_PLAN
 from sim.production import demand, target
 from sim.randomness import Draws
 from sim.rules import MIXED
-from sim.state import State
+from sim.state import FirmsAt, State
 
 
-def for_rows(c: dict, rows: np.ndarray, replications: int) -> dict:
+def for_rows(c: dict, rows: np.ndarray, replications: int, varied: tuple | None = None) -> dict:
     """The constants of the replications ``rows``: a per-replication constant (an
-    (R, 1) array in deep mode) sliced to them, a scalar as it is."""
-    return {
-        k: v[rows] if isinstance(v, np.ndarray) and v.ndim and v.shape[0] == replications else v
+    (R, 1) array in deep mode; ``varied`` names them if known) sliced to them, a scalar
+    as it is."""
+    varied = per_replication(c, replications) if varied is None else varied
+    return {**c, **{k: c[k][rows] for k in varied}} if varied else c
+
+
+def per_replication(c: dict, replications: int) -> tuple[str, ...]:
+    """The constants that are per-replication arrays (deep mode); none in a fixed run."""
+    return tuple(
+        k
         for k, v in c.items()
-    }
+        if isinstance(v, np.ndarray) and v.ndim and v.shape[0] == replications
+    )
 
 
 def run_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
@@ -57,23 +65,27 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     valid = np.take_along_axis(listed, order, axis=1)
     if not valid.any():
         return
-    fundamentals = enterprise.fundamentals(f, target(s, lv, c), demand(s, t), s.column, c)
-    roe = rules.expected_roe(fundamentals["net"], f.equity)
+    # the listed firms' accounts at their target TFP, (R, offers) as ``order``: a firm's
+    # rules need only its own variables, its industry's and its replication's
+    at = FirmsAt(f, np.arange(s.replications)[:, None], order)
+    fundamentals = enterprise.fundamentals(at, target(s, lv, c, at), demand(s, t, at), s.column, c)
+    roe = rules.expected_roe(fundamentals["net"], at.equity)  # (R, offers)
     cost_of_equity = np.broadcast_to(rules.appraisal_rate(c), (s.replications,))
     sd = rules.appraisal_sd(s.column["appraisal_error_sd"], f.supervision, c)
     collusion = rules.collusion_chance(f.supervision, c)
     discount = rules.appraisal_discount(lv, c)
     # a deal changes only its own firm, listed once a month: equity and group hold all month
     equity_of, group_of = f.equity, f.industry_group
+    varied = per_replication(c, s.replications)
     for k in range(order.shape[1]):
         rows = np.flatnonzero(valid[:, k])  # the replications with a k-th listing
         if rows.size == 0:
             continue
         firm = order[rows, k]
-        cr = for_rows(c, rows, s.replications)
+        cr = for_rows(c, rows, s.replications, varied)
         equity = equity_of[rows, firm]
         stake = limit[rows, firm]
-        firm_roe = roe[rows, firm]
+        firm_roe = roe[rows, k]
         fair = b.equity_value(
             equity, firm_roe, cost_of_equity[rows], cr["valuation_floor"], cr["valuation_cap"]
         )

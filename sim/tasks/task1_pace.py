@@ -24,6 +24,21 @@ from sim.rules import PERFORMING
 from sim.state import PILOT, State
 
 
+def queue(priority: np.ndarray, pilots_first: bool) -> np.ndarray:
+    """The working groups' queue (R, N): flat indices of every firm in the order of its
+    place (pilots first if the scenario says so), ties in firm order. A firm's place is
+    drawn once, so the order is sorted once per chunk (the last chunk's is kept)."""
+    held = _QUEUE.get("last")
+    if held is None or held[0] is not priority or held[1] != pilots_first:
+        order = np.argsort(priority - PILOT * pilots_first, axis=1, kind="stable")
+        flat = order + np.arange(priority.shape[0])[:, None] * priority.shape[1]
+        held = _QUEUE["last"] = (priority, pilots_first, flat)
+    return held[2]
+
+
+_QUEUE: dict[str, tuple[np.ndarray, bool, np.ndarray]] = {}
+
+
 def learned(s: State) -> np.ndarray:
     """Per class, whether its pilot's reform is done (R, classes)."""
     f = s.firms
@@ -50,14 +65,15 @@ def approve_plans(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     )
     capacity = lv["plans_per_month"] * rules.mean_plan_effort(c) * s.column["plan_throughput"]
     capacity = capacity * (1.0 - s.column["implementation_friction"])
-    key = np.where(eligible, f.plan_priority - PILOT * lv["pilots_first"], np.inf)
-    order = np.argsort(key, axis=1, kind="stable")
-    in_order = np.take_along_axis(effort, order, axis=1)
+    # every firm in queue order (flat indices); the ineligible ones' effort is 0, so the
+    # effort ahead of each eligible plan is that of the eligible plans ahead of it
+    flat = queue(f.plan_priority, lv["pilots_first"])
+    in_order = effort.take(flat)
     before = np.zeros_like(in_order)  # effort of the plans ahead in the queue
     np.cumsum(in_order[:, :-1], axis=1, out=before[:, 1:])
-    in_time = np.take_along_axis(eligible, order, axis=1) & (before < capacity)
+    in_time = eligible.take(flat) & (before < capacity)
     taken = np.empty_like(eligible)
-    np.put_along_axis(taken, order, in_time, axis=1)
+    taken.ravel()[flat] = in_time
     queued = effort.sum(axis=1, keepdims=True)
     rework = m.rework_u < rules.rework_chance(queued, capacity, known, learning, c)
     approved = taken & ~rework

@@ -44,8 +44,10 @@ def invest_cooperation_projects(s: State, t: int, d: Draws, lv: dict, c: dict) -
     chance = s.column["cooperation_realisation"]
     start, realised = rules.project_schedule(p.start_u, p.realised_u, chance, lv, c)
     flow = rules.project_flow(p.size, start, realised, t, c)
-    rows = np.arange(s.replications)[:, None].repeat(flow.shape[1], axis=1)
-    np.add.at(f.assets, (rows, p.host), flow)
-    np.add.at(f.market, (rows, p.host), flow)  # the project opens the market it serves
-    np.add.at(f.needed0, (rows, p.host), flow / c["assets_per_worker"])
+    # only the running projects: adding the others' zero flows would change nothing
+    rows, j = np.nonzero(flow)
+    into, amount = (rows, p.host[rows, j]), flow[rows, j]
+    np.add.at(f.assets, into, amount)
+    np.add.at(f.market, into, amount)  # the project opens the market it serves
+    np.add.at(f.needed0, into, (flow / c["assets_per_worker"])[rows, j])  # (R, 1) in deep mode
     s.city.cooperation_investment += flow.sum(axis=1)

@@ -29,10 +29,11 @@ import numpy as np
 
 from sim import behaviour as b
 from sim import enterprise, rules
-from sim.population import IN_PLAN, MUNICIPAL, N_DEPARTMENTS, N_INDUSTRIES
+from sim.population import IN_PLAN, INDUSTRY_GROUP, MUNICIPAL, N_DEPARTMENTS, N_INDUSTRIES
 from sim.randomness import Draws
 from sim.rules import EXIT
 from sim.state import State
+from sim.tasks.task1_mixed_ownership import for_rows
 from sim.tasks.task4_investment_companies import credit_owners
 
 
@@ -49,10 +50,12 @@ def decouple_departments(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     released = MUNICIPAL & np.take_along_axis(dep.decoupled, department, axis=1) & f.active
     waiting = released & (f.company < 0)
     ready = waiting & rules.transfer_ready(f.condition, f.debt, f.total_assets, c)
-    if ready.any():
+    if ready.any():  # the match of the ready firms only: it reads nothing of the others
         companies = int(lv["investment_companies"])
-        target = rules.match_company(f.industry_group, companies, d.company_tie_u, c)
-        f.company = np.where(ready, target, f.company)
+        r, i = np.nonzero(ready)
+        cr = for_rows(c, r, s.replications)  # deep mode's (R, 1) constants, of these rows
+        group = INDUSTRY_GROUP[f.industry[r, i]]
+        f.company[r, i] = rules.match_company(group, companies, d.company_tie_u[r, i], cr)
     f.oversight = waiting & ~ready
     f.restructuring |= ready
 
@@ -65,15 +68,20 @@ def consolidate(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     rows = np.flatnonzero(merging.any(axis=1))  # anchors are found only where one may merge
     if rows.size == 0:
         return
-    key = np.where(eligible[rows], f.company[rows] * N_INDUSTRIES + f.industry[rows], -1)
-    order = np.lexsort((-f.assets[rows], key), axis=-1)
-    sorted_key = np.take_along_axis(key, order, axis=1)
-    first = np.ones_like(sorted_key, dtype=bool)
-    first[:, 1:] = sorted_key[:, 1:] != sorted_key[:, :-1]
-    position = np.maximum.accumulate(np.where(first, np.arange(key.shape[1]), 0), axis=1)
-    anchor = np.empty_like(order)
-    np.put_along_axis(anchor, order, np.take_along_axis(order, position, axis=1), axis=1)
-    absorb = merging[rows] & (anchor != np.arange(key.shape[1]))
+    # each group's (company x industry of a row) anchor: its largest eligible firm, the
+    # first in firm order among equals, as a sort by size stable in firm order puts first
+    n, span = f.assets.shape[1], s.companies.budget.shape[1] * N_INDUSTRIES
+    j, i = np.nonzero(eligible[rows])
+    group = j * span + f.company[rows[j], i] * N_INDUSTRIES + f.industry[rows[j], i]
+    size = f.assets[rows[j], i]
+    largest = np.full(rows.size * span, -np.inf)
+    np.fmax.at(largest, group, size)  # fmax: a NaN size would sort last, not win
+    top = size == largest[group]
+    first = np.full(rows.size * span, n)
+    np.minimum.at(first, group[top], i[top])
+    anchor = np.broadcast_to(np.arange(n), (rows.size, n)).copy()
+    anchor[j, i] = first[group]
+    absorb = merging[rows] & (anchor != np.arange(n))
     j, i = np.nonzero(absorb)
     if j.size == 0:
         return

@@ -63,8 +63,10 @@ def reallocate_capital(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     target = rules.reinvestment_target(f.active, f.company >= 0, f.state_share, f.priority_industry)
     k = np.where(target, f.company, 0)
     weight = np.where(target, f.assets, 0.0)
-    per_company = np.zeros_like(s.companies.budget)
-    np.add.at(per_company, (np.arange(s.replications)[:, None].repeat(k.shape[1], 1), k), weight)
+    # each company's weights summed in firm order from zero, as np.add.at would, by bincount
+    slots = s.companies.budget.shape[1]
+    key = (np.arange(s.replications)[:, None] * slots + k).ravel()
+    per_company = np.bincount(key, weight.ravel(), s.replications * slots).reshape(-1, slots)
     spend = np.where(per_company > 0, rules.reinvestment_spend(s.companies.budget, rate), 0.0)
     f.assets += rules.reinvestment(
         np.take_along_axis(spend, k, axis=1), weight, np.take_along_axis(per_company, k, axis=1)
