@@ -281,6 +281,7 @@ class State:
     industry_growth: np.ndarray  # (R, N_INDUSTRIES), per year
     demand: np.ndarray  # (R, months + 1, N_INDUSTRIES): each industry's demand index
     month: int = 0
+    queue: np.ndarray | None = None  # the working groups' queue, sorted at its first use
 
     @property
     def replications(self) -> int:

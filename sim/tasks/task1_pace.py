@@ -26,17 +26,9 @@ from sim.state import PILOT, State
 
 def queue(priority: np.ndarray, pilots_first: bool) -> np.ndarray:
     """The working groups' queue (R, N): flat indices of every firm in the order of its
-    place (pilots first if the scenario says so), ties in firm order. A firm's place is
-    drawn once, so the order is sorted once per chunk (the last chunk's is kept)."""
-    held = _QUEUE.get("last")
-    if held is None or held[0] is not priority or held[1] != pilots_first:
-        order = np.argsort(priority - PILOT * pilots_first, axis=1, kind="stable")
-        flat = order + np.arange(priority.shape[0])[:, None] * priority.shape[1]
-        held = _QUEUE["last"] = (priority, pilots_first, flat)
-    return held[2]
-
-
-_QUEUE: dict[str, tuple[np.ndarray, bool, np.ndarray]] = {}
+    place (pilots first if the scenario says so), ties in firm order."""
+    order = np.argsort(priority - PILOT * pilots_first, axis=1, kind="stable")
+    return order + np.arange(priority.shape[0])[:, None] * priority.shape[1]
 
 
 def learned(s: State) -> np.ndarray:
@@ -67,7 +59,9 @@ def approve_plans(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     capacity = capacity * (1.0 - s.column["implementation_friction"])
     # every firm in queue order (flat indices); the ineligible ones' effort is 0, so the
     # effort ahead of each eligible plan is that of the eligible plans ahead of it
-    flat = queue(f.plan_priority, lv["pilots_first"])
+    if s.queue is None:  # a firm's place is drawn once: the queue is sorted once per chunk
+        s.queue = queue(f.plan_priority, lv["pilots_first"])
+    flat = s.queue
     in_order = effort.take(flat)
     before = np.zeros_like(in_order)  # effort of the plans ahead in the queue
     np.cumsum(in_order[:, :-1], axis=1, out=before[:, 1:])
