@@ -78,20 +78,8 @@ POPULATION = frozenset(  # what draw_population reads: the population is redrawn
         "private_return_sd",
     }
 )
-_STAKE_MARKET = "the stake market reads it as one number for a chunk"
-_CONSOLIDATION = "consolidation reads it as one number for a chunk"
 NOT_PER_REPLICATION = {  # assumption constants that stay fixed in deep mode, and why
     "offers_per_month": "sets the shape of the stake market's random numbers",
-    "equity_premium": _STAKE_MARKET,
-    "appraisal_discount_rate": _STAKE_MARKET,
-    "valuation_floor": _STAKE_MARKET,
-    "valuation_cap": _STAKE_MARKET,
-    "underpricing_discount": _STAKE_MARKET,
-    "negotiated_discount": _STAKE_MARKET,
-    "similarity_related": _CONSOLIDATION,
-    "similarity_unrelated": _CONSOLIDATION,
-    "merger_cost_saving": _CONSOLIDATION,
-    "merger_redundancy": _CONSOLIDATION,
 }
 
 

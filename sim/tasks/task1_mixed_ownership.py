@@ -43,6 +43,12 @@ def for_rows(c: dict, rows: np.ndarray, replications: int, varied: tuple | None 
     return {**c, **{k: c[k][rows] for k in varied}} if varied else c
 
 
+def for_pairs(c: dict, rows: np.ndarray, replications: int) -> dict:
+    """The constants of (replication, firm) pairs whose replications are ``rows`` (P,): a
+    per-replication constant as one value per pair (P,), a scalar as it is."""
+    return {**c, **{k: c[k][rows, 0] for k in per_replication(c, replications)}}
+
+
 def per_replication(c: dict, replications: int) -> tuple[str, ...]:
     """The constants that are per-replication arrays (deep mode); none in a fixed run."""
     return tuple(
@@ -70,10 +76,10 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     at = FirmsAt(f, np.arange(s.replications)[:, None], order)
     fundamentals = enterprise.fundamentals(at, target(s, lv, c, at), demand(s, t, at), s.column, c)
     roe = rules.expected_roe(fundamentals["net"], at.equity)  # (R, offers)
-    cost_of_equity = np.broadcast_to(rules.appraisal_rate(c), (s.replications,))
+    rate = rules.by_replication(rules.appraisal_rate(c))
+    cost_of_equity = np.broadcast_to(rate, (s.replications,))
     sd = rules.appraisal_sd(s.column["appraisal_error_sd"], f.supervision, c)
     collusion = rules.collusion_chance(f.supervision, c)
-    discount = rules.appraisal_discount(lv, c)
     # a deal changes only its own firm, listed once a month: equity and group hold all month
     equity_of, group_of = f.equity, f.industry_group
     varied = per_replication(c, s.replications)
@@ -82,17 +88,18 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
         if rows.size == 0:
             continue
         firm = order[rows, k]
-        cr = for_rows(c, rows, s.replications, varied)
+        cr = for_rows(c, rows, s.replications, varied)  # (P, 1): against the investors
+        c1 = {**cr, **{v: cr[v][:, 0] for v in varied}}  # (P,): one per listing
         equity = equity_of[rows, firm]
         stake = limit[rows, firm]
         firm_roe = roe[rows, k]
         fair = b.equity_value(
-            equity, firm_roe, cost_of_equity[rows], cr["valuation_floor"], cr["valuation_cap"]
+            equity, firm_roe, cost_of_equity[rows], c1["valuation_floor"], c1["valuation_cap"]
         )
         appraised = rules.appraised_value(fair, sd[rows, firm], m.appraisal_z[rows, firm])
         issued = rules.shares_issued(stake, employee)
         colluding = m.collusion_u[rows, k] < collusion[rows, firm]
-        cut = cr["underpricing_discount"]
+        cut, discount = c1["underpricing_discount"], rules.appraisal_discount(lv, c1)
         reserve = rules.reserve_price(stake, appraised, issued, discount, colluding, cut)
         signal = rules.investor_signal(firm_roe[:, None], m.signal_z[rows, k], cr)
         hurdle = b.investor_hurdle(

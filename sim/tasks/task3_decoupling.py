@@ -33,7 +33,7 @@ from sim.population import IN_PLAN, INDUSTRY_GROUP, MUNICIPAL, N_DEPARTMENTS, N_
 from sim.randomness import Draws
 from sim.rules import EXIT
 from sim.state import State
-from sim.tasks.task1_mixed_ownership import for_rows
+from sim.tasks.task1_mixed_ownership import for_pairs, for_rows
 from sim.tasks.task4_investment_companies import credit_owners
 
 
@@ -88,6 +88,7 @@ def consolidate(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     r = rows[j]
     into, src = (r, anchor[j, i]), (r, i)
     weight = f.assets[src]
+    c = for_pairs(c, r, s.replications)  # deep mode's (R, 1) constants, one per merger
     laid_off = rules.merger_layoffs(f.workers[src], c)
     stay = f.workers[src] - laid_off
     _weighted_merge(s, into, src, weight)
