@@ -697,7 +697,10 @@ def reemployment_hazard(
     newly unemployed, falling with time out of work, lower in thin (county) markets, rising
     with private demand and with re-employment support."""
     decay = np.exp(-c["reemployment_duration_decay"] * np.asarray(spell_months) / MONTHS_PER_YEAR)
-    boost = 1.0 + by_replication(c["reemployment_support_effect"])[..., None, None] * support
+    effect = by_replication(c["reemployment_support_effect"])
+    if effect.ndim:  # deep mode: one per replication, on the replications' axis of ``rate``
+        effect = effect.reshape(np.shape(rate))
+    boost = 1.0 + effect * support
     intensity = np.asarray(rate) * decay * market_factor * absorption * boost
     return 1.0 - np.exp(-intensity / MONTHS_PER_YEAR)
 
