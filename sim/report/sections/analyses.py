@@ -43,7 +43,7 @@ BOX_COLUMNS = [
     "scenario", "outcome", "share", "worlds", "parameter", "low", "high", "full_low",
     "full_high", "coverage", "density", "quasi_p",
 ]  # fmt: skip
-SIGNIFICANT = 0.05  # a restriction the summary names has a quasi-p below this
+SIGNIFICANT = 0.01  # a restriction the summary names has a quasi-p below this (PRIM picks among ~140 parameters)
 TOP = 15  # parameters drawn per sensitivity outcome
 SENSITIVITY_COLUMNS = {"morris": ("mu_star",), "sobol": ("ST", "S1")}
 ATTRIBUTION_COLUMNS = ("outcome", "group", "mean", "low", "high")
@@ -234,7 +234,9 @@ def failures_section(page: Page, boxes: pd.DataFrame) -> str:
 
 def failure_lines(page: Page, boxes: pd.DataFrame) -> list[str]:
     """For the summary: per scenario whose box has restrictions with quasi-p below
-    :data:`SIGNIFICANT`, one line naming at most two of them."""
+    :data:`SIGNIFICANT`, one line naming at most two of them. The threshold is strict
+    because PRIM chose the restrictions among every varied parameter: a quasi-p is not
+    corrected for that choice."""
     lines = []
     for name, rows in boxes.groupby("scenario", sort=False):
         held = rows[rows["quasi_p"].fillna(1) < SIGNIFICANT].head(2)

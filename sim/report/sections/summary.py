@@ -18,7 +18,7 @@ from sim.numbers import estimate, interval, percent
 from sim.report.grid import Grid
 from sim.report.page import Page, section
 from sim.report.robust import rankings, robust_first
-from sim.report.sections.analyses import failure_lines
+from sim.report.sections.analyses import SIGNIFICANT, failure_lines
 from sim.report.summary_text import conclusion, line_name, points, sentence
 from sim.report.verdict import Verdict, chance_frame, change_frame, verdicts
 
@@ -54,7 +54,7 @@ def failing_block(page: Page, boxes: pd.DataFrame | None) -> str:
         return ""
     items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
     return (
-        f'<details class="failing"><summary>{html.escape(page.t("failing"))}</summary>'
+        f'<details class="failing"><summary>{html.escape(page.t("failing", p=SIGNIFICANT))}</summary>'
         f'<ul class="robust">{items}</ul>'
         f'<p class="note"><a href="#failures">{html.escape(page.t("failures"))}</a></p></details>'
     )
