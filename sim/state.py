@@ -67,8 +67,20 @@ class BalanceSheet:
         return self.investor_share + self.employee_share + self.management_share
 
 
+class OfIndustry:
+    """What follows from an enterprise's ``industry`` (of any shape)."""
+
+    @property
+    def industry_group(self) -> np.ndarray:
+        return INDUSTRY_GROUP[self.industry]
+
+    @property
+    def priority_industry(self) -> np.ndarray:
+        return PRIORITY_INDUSTRY[self.industry]
+
+
 @dataclass
-class Firms(BalanceSheet):
+class Firms(BalanceSheet, OfIndustry):
     """The enterprises, shape (replications, enterprises) each; money in 亿元."""
 
     # drawn once ----------------------------------------------------------------------------
@@ -156,16 +168,8 @@ class Firms(BalanceSheet):
     provincial = PROVINCIAL
     pilot = PILOT
 
-    @property
-    def industry_group(self) -> np.ndarray:
-        return INDUSTRY_GROUP[self.industry]
 
-    @property
-    def priority_industry(self) -> np.ndarray:
-        return PRIORITY_INDUSTRY[self.industry]
-
-
-class FirmsAt(BalanceSheet):
+class FirmsAt(BalanceSheet, OfIndustry):
     """Some enterprises of a :class:`Firms`, at the pairs (``rows``, ``cols``) of index
     arrays of one shape: each field, gathered there when first read, has that shape. A
     read-only view for computing an elementwise rule where it is needed (the listed
@@ -181,14 +185,6 @@ class FirmsAt(BalanceSheet):
         x = x[self._rows, self._cols] if x.ndim == 2 else x[self._cols]
         self.__dict__[name] = x
         return x
-
-    @property
-    def industry_group(self) -> np.ndarray:
-        return INDUSTRY_GROUP[self.industry]
-
-    @property
-    def priority_industry(self) -> np.ndarray:
-        return PRIORITY_INDUSTRY[self.industry]
 
 
 @dataclass
