@@ -43,10 +43,12 @@ def for_rows(c: dict, rows: np.ndarray, replications: int, varied: tuple | None 
     return {**c, **{k: c[k][rows] for k in varied}} if varied else c
 
 
-def for_pairs(c: dict, rows: np.ndarray, replications: int) -> dict:
+def for_pairs(c: dict, rows: np.ndarray, replications: int, varied: tuple | None = None) -> dict:
     """The constants of (replication, firm) pairs whose replications are ``rows`` (P,): a
-    per-replication constant as one value per pair (P,), a scalar as it is."""
-    return {**c, **{k: c[k][rows, 0] for k in per_replication(c, replications)}}
+    per-replication constant (``varied`` names them if known) as one value per pair (P,),
+    a scalar as it is."""
+    varied = per_replication(c, replications) if varied is None else varied
+    return {**c, **{k: c[k][rows, 0] for k in varied}}
 
 
 def per_replication(c: dict, replications: int) -> tuple[str, ...]:
@@ -89,7 +91,7 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
             continue
         firm = order[rows, k]
         cr = for_rows(c, rows, s.replications, varied)  # (P, 1): against the investors
-        c1 = {**cr, **{v: cr[v][:, 0] for v in varied}}  # (P,): one per listing
+        c1 = for_pairs(c, rows, s.replications, varied)  # (P,): one per listing
         equity = equity_of[rows, firm]
         stake = limit[rows, firm]
         firm_roe = roe[rows, k]
