@@ -382,7 +382,7 @@ def departments_decoupled(s, ctx):
 @formula
 def firms_decoupled(s, ctx):
     dept = np.clip(s.firms.department, 0, None)
-    return _count(MUNICIPAL & np.take_along_axis(s.departments.decoupled, dept, axis=1))
+    return _count(MUNICIPAL & rules.take_last(s.departments.decoupled, dept))
 
 
 @formula

@@ -119,11 +119,24 @@ def by_option(*values: ArrayLike) -> np.ndarray:
 
 def pick(options: np.ndarray, index: ArrayLike) -> np.ndarray:
     """``options`` (k,) or (R, k) at ``index`` (..., N): each row's own options."""
-    index = np.asarray(index, dtype=np.intp)
     if options.ndim == 1:
-        return options[index]
-    rows = np.broadcast_to(index, (options.shape[0], *index.shape[-1:]))
-    return np.take_along_axis(options, rows, axis=-1)
+        return options[np.asarray(index, dtype=np.intp)]
+    return take_last(options, index)
+
+
+def take_last(table: ArrayLike, index: ArrayLike) -> np.ndarray:
+    """``table`` (..., k) at ``index`` along its last axis: ``np.take_along_axis(table,
+    index, -1)``, with a 1-D index broadcast over a 2-D table's rows. A 2-D table is read
+    through flat indices (row offset plus ``index``, which must not be negative), several
+    times faster than the fancy indexing ``take_along_axis`` builds."""
+    table, index = np.asarray(table), np.asarray(index)
+    if table.ndim != 2 or index.ndim > 2:
+        return np.take_along_axis(table, index.astype(np.intp, copy=False), -1)
+    rows, width = table.shape
+    if index.ndim == 2 and index.shape[0] != rows:
+        raise ValueError(f"index has {index.shape[0]} rows, the table {rows}")
+    offsets = np.arange(0, rows * width, width, dtype=np.intp)[:, None]
+    return table.reshape(-1).take(index + offsets)
 
 
 def row_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -546,7 +559,7 @@ def by_industry(industry: ArrayLike, weight: ArrayLike, n_industries: int) -> np
 
 def of_industry(per_industry: ArrayLike, industry: ArrayLike) -> np.ndarray:
     """Each firm's value of a per-industry quantity (..., n_industries) -> (..., N)."""
-    return np.take_along_axis(np.asarray(per_industry), np.asarray(industry, dtype=np.intp), -1)
+    return take_last(per_industry, industry)
 
 
 def zombie_share(industry: ArrayLike, zombie: ArrayLike, assets: ArrayLike, n: int) -> np.ndarray:
@@ -611,7 +624,7 @@ def firm_supervision(
     """Each firm's supervision: its company's monitoring per firm (..., K) if a company holds
     it, else its department's or county agency's strength (..., 1 or scalar)."""
     company = np.asarray(company)
-    held = np.take_along_axis(np.asarray(per_company), np.maximum(company, 0), axis=-1)
+    held = take_last(per_company, np.maximum(company, 0))
     return np.where(company >= 0, held, department)
 
 

@@ -1,6 +1,7 @@
 """The behavioural equations: the same numbers on scalars and on arrays, and their directions."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -103,3 +104,19 @@ def test_control_adds_the_privatisation_effect_and_a_seat_strengthens_monitoring
 
 def test_monthly_rate_compounds_to_the_annual_rate():
     assert np.isclose(1 - (1 - b.monthly_rate(0.4)) ** 12, 0.4)
+
+
+def test_take_last_gathers_what_take_along_axis_gathers():
+    from sim.rules import take_last
+
+    rng = np.random.default_rng(0)
+    months = rng.random((5, 4, 7))
+    table = months[:, 2]  # a strided view, as a month of the demand paths is
+    index = rng.integers(0, 7, (5, 11)).astype(np.int8)
+    expected = np.take_along_axis(table, index.astype(np.intp), axis=-1)
+    assert np.array_equal(take_last(table, index), expected)
+    shared = rng.integers(0, 7, 11)  # one index for every row
+    assert np.array_equal(take_last(table, shared), table[:, shared])
+    assert np.array_equal(take_last(table[0], shared), table[0][shared])
+    with pytest.raises(ValueError, match="rows"):
+        take_last(table, index[:3])

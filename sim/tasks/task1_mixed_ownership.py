@@ -70,7 +70,7 @@ def run_market(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     order = np.argsort(np.where(listed, m.listing_u, 2.0), axis=1, kind="stable")[
         :, : int(c["offers_per_month"])
     ]
-    valid = np.take_along_axis(listed, order, axis=1)
+    valid = rules.take_last(listed, order)
     if not valid.any():
         return
     # the listed firms' accounts at their target TFP, (R, offers) as ``order``: a firm's

@@ -49,7 +49,7 @@ def approve_plans(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
         eligible |= waiting & PILOT
         pilots_done = ~(waiting & PILOT).any(axis=1)
         eligible &= PILOT | pilots_done[:, None]
-    known = np.take_along_axis(learned(s), f.klass.astype(np.intp), axis=1)
+    known = rules.take_last(learned(s), f.klass)
     learning = s.column["pilot_learning"]
     performing = f.condition == PERFORMING
     effort = np.where(

@@ -47,7 +47,7 @@ def decouple_departments(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     rank = np.argsort(np.argsort(dep.order_u, axis=1), axis=1)
     dep.decoupled |= rank < np.minimum(done + new, N_DEPARTMENTS)[:, None]
     department = np.clip(f.department, 0, None)
-    released = MUNICIPAL & np.take_along_axis(dep.decoupled, department, axis=1) & f.active
+    released = MUNICIPAL & rules.take_last(dep.decoupled, department) & f.active
     waiting = released & (f.company < 0)
     ready = waiting & rules.transfer_ready(f.condition, f.debt, f.total_assets, c)
     if ready.any():  # the match of the ready firms only: it reads nothing of the others

@@ -69,7 +69,7 @@ def reallocate_capital(s: State, t: int, d: Draws, lv: dict, c: dict) -> None:
     per_company = np.bincount(key, weight.ravel(), s.replications * slots).reshape(-1, slots)
     spend = np.where(per_company > 0, rules.reinvestment_spend(s.companies.budget, rate), 0.0)
     f.assets += rules.reinvestment(
-        np.take_along_axis(spend, k, axis=1), weight, np.take_along_axis(per_company, k, axis=1)
+        rules.take_last(spend, k), weight, rules.take_last(per_company, k)
     )
     s.companies.budget -= spend
 
