@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -21,7 +21,7 @@ from sim import rules
 from sim.codes import MAJORITY, MONTHS_PER_YEAR, Condition, Handover
 from sim.population import CENTRAL, IN_PLAN, MUNICIPAL, PROVINCIAL
 from sim.rules import EXIT
-from sim.state import State
+from sim.state import ReadOnce, State
 
 
 @dataclass(frozen=True)
@@ -412,7 +412,7 @@ def layoffs(s, ctx):
 
 @formula
 def priority_industry_share(s, ctx):
-    held = np.where(IN_PLAN, s.firms.state_share * np.maximum(s.firms.equity, 0.0), 0.0)
+    held = np.where(IN_PLAN, s.firms.state_equity, 0.0)
     return (held * s.firms.priority_industry).sum(axis=1) / held.sum(axis=1)
 
 
@@ -425,7 +425,7 @@ def company_budget(s, ctx):
 def company_leverage(s, ctx):
     """Platform debt over platform assets, budgets and the state equity the companies hold."""
     f, k = s.firms, s.companies
-    held = np.where(f.company >= 0, f.state_share * np.maximum(f.equity, 0.0), 0.0).sum(axis=1)
+    held = np.where(f.company >= 0, f.state_equity, 0.0).sum(axis=1)
     assets = k.platform_assets.sum(axis=1) + np.maximum(k.budget, 0.0).sum(axis=1) + held
     return np.where(assets > 0, k.platform_debt.sum(axis=1) / np.maximum(assets, 1e-12), 0.0)
 
@@ -436,7 +436,7 @@ def company_portfolio_return(s, ctx):
     f = s.firms
     held = (f.company >= 0) & f.active
     profit = np.where(held, f.state_share * f.net_profit, 0.0).sum(axis=1) * MONTHS_PER_YEAR
-    equity = np.where(held, f.state_share * np.maximum(f.equity, 0.0), 0.0).sum(axis=1)
+    equity = np.where(held, f.state_equity, 0.0).sum(axis=1)
     return np.where(equity > 0, profit / np.maximum(equity, 1e-12), 0.0)
 
 
@@ -444,7 +444,7 @@ def company_portfolio_return(s, ctx):
 def portfolio_expected_growth(s, ctx):
     """Trend demand growth of each city firm's industry, weighted by the state's equity."""
     f = s.firms
-    weight = np.where(IN_PLAN & f.active, f.state_share * np.maximum(f.equity, 0.0), 0.0)
+    weight = np.where(IN_PLAN & f.active, f.state_equity, 0.0)
     growth = rules.of_industry(s.industry_growth, f.industry)
     return (weight * growth).sum(axis=1) / np.maximum(weight.sum(axis=1), 1e-12)
 
@@ -521,5 +521,7 @@ def context(s: State, lv: dict, c: dict) -> Context:
 
 
 def record(s: State, ctx: Context) -> np.ndarray:
-    """All measures for the current month, shape (R, n_measures) in registry order."""
-    return np.stack([FORMULAS[name](s, ctx) for name in registry()], axis=1)
+    """All measures for the current month, shape (R, n_measures) in registry order; the
+    formulas read the firms once (``ReadOnce``: equity, say, is computed once a month)."""
+    month = replace(s, firms=ReadOnce(s.firms))
+    return np.stack([FORMULAS[name](month, ctx) for name in registry()], axis=1)

@@ -53,6 +53,7 @@ class BalanceSheet:
     investor_share: np.ndarray
     employee_share: np.ndarray
     management_share: np.ndarray
+    state_share: np.ndarray
 
     @property
     def equity(self) -> np.ndarray:
@@ -61,6 +62,11 @@ class BalanceSheet:
     @property
     def total_assets(self) -> np.ndarray:
         return self.assets + self.outward
+
+    @property
+    def state_equity(self) -> np.ndarray:
+        """The state's part of the equity; nothing of a negative one."""
+        return self.state_share * np.maximum(self.equity, 0.0)
 
     @property
     def private_share(self) -> np.ndarray:
@@ -169,22 +175,38 @@ class Firms(BalanceSheet, OfIndustry):
     pilot = PILOT
 
 
-class FirmsAt(BalanceSheet, OfIndustry):
+class ReadOnce:
+    """A read-only view of a :class:`Firms` that computes each field or derived quantity
+    (``equity``, ``total_assets``...) at its first read and keeps it: what a month's
+    measures read, many of them the same quantities of the same state."""
+
+    def __init__(self, firms: Firms) -> None:
+        self._firms = firms
+
+    def _read(self, name: str) -> np.ndarray:
+        return getattr(self._firms, name)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        x = self._read(name)
+        self.__dict__[name] = x
+        return x
+
+
+class FirmsAt(ReadOnce, BalanceSheet, OfIndustry):
     """Some enterprises of a :class:`Firms`, at the pairs (``rows``, ``cols``) of index
     arrays of one shape: each field, gathered there when first read, has that shape. A
     read-only view for computing an elementwise rule where it is needed (the listed
     firms, say) instead of for every enterprise; the rules are the same functions."""
 
     def __init__(self, firms: Firms, rows: np.ndarray, cols: np.ndarray) -> None:
-        self._firms, self._rows, self._cols = firms, rows, cols
+        super().__init__(firms)
+        self._rows, self._cols = rows, cols
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        if name.startswith("_"):
-            raise AttributeError(name)
+    def _read(self, name: str) -> np.ndarray:
         x = getattr(self._firms, name)  # a field (R, N) or what the population fixes (N,)
-        x = x[self._rows, self._cols] if x.ndim == 2 else x[self._cols]
-        self.__dict__[name] = x
-        return x
+        return x[self._rows, self._cols] if x.ndim == 2 else x[self._cols]
 
 
 @dataclass
