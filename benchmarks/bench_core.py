@@ -5,7 +5,8 @@
 On ``scenarios/city_plan.toml``: firm-steps per second (enterprises x months x
 replications over seconds) of ``sim.engine.simulate`` on one chunk of 1, 50, 200 and
 1 000 replications and of the Mesa agent model on one replication (a short horizon,
-scaled per firm-step); their ratio per replication; the wall time of a whole batch with
+scaled per firm-step); their ratio per replication; the time of drawing the largest
+chunk's random numbers alone (a floor under the core's time); the wall time of a whole batch with
 its results written (``sim.batch.run_batch``, each worker count in its own process) on
 1 and 2 workers; the peak memory (tracemalloc, numpy's buffers included) per
 replication in flight, in bytes per enterprise, at the batch's chunk size; and the
@@ -147,6 +148,21 @@ def core_row(sc, seed: int, reps: int) -> dict:
     }
 
 
+def draws_row(sc, seed: int, reps: int) -> dict:
+    """Drawing one chunk's random numbers alone, every month's as the core reads them (best
+    of three): a floor under the core's time that no rewriting of its equations lowers."""
+    from sim.randomness import draw
+
+    best = np.inf
+    for _ in range(3):
+        t0 = time.perf_counter()
+        d = draw(seed, range(reps), sc.horizon, sc.constants)
+        for t in range(1, sc.horizon + 1):
+            d.month(t)
+        best = min(best, time.perf_counter() - t0)
+    return {"reps": reps, "months": sc.horizon, "seconds": best, "ms_per_rep": 1e3 * best / reps}
+
+
 def mesa_row(seed: int, horizon: int) -> dict:
     """One replication of the agent model (setup included), per firm-step."""
     from sim.abm import simulate
@@ -232,6 +248,9 @@ def run(plan: Plan, seed: int) -> dict:
     engine.simulate(sc, seed, range(1))  # imports, caches
     core = [core_row(sc, seed, reps) for reps in plan.chunks]
     mesa = mesa_row(seed, plan.abm_horizon)
+    big = [row for row in core if row["reps"] >= 50] or core
+    best = max(big, key=lambda row: row["reps"])
+    draws = draws_row(sc, seed, best["reps"])
     memory = memory_row(sc, seed, plan.memory_reps)
     with tempfile.TemporaryDirectory() as tmp:
         batches = [
@@ -242,8 +261,6 @@ def run(plan: Plan, seed: int) -> dict:
         child(["city", str(f), str(plan.city_horizon), str(plan.city_reps), str(seed)])
         for f in plan.city_scales
     ]
-    big = [row for row in core if row["reps"] >= 50] or core
-    best = max(big, key=lambda row: row["reps"])
     return {
         "scenario": "city_plan",
         "seed": seed,
@@ -253,6 +270,7 @@ def run(plan: Plan, seed: int) -> dict:
         "core": core,
         "mesa": mesa,
         "core_over_mesa_per_rep": best["firm_steps_per_s"] / mesa["firm_steps_per_s"],
+        "draws": {**draws, "share_of_core": draws["seconds"] / best["seconds"]},
         "batch": batches,
         "memory": memory,
         "scaling": {
@@ -288,6 +306,11 @@ def table(res: dict) -> str:
         f"{'Mesa (scaled)':<16}{1:>6}{a['months']:>8}{per_rep:>11.1f}{a['firm_steps_per_s']:>15,.0f}"
     )
     lines.append(f"core / Mesa per replication: {res['core_over_mesa_per_rep']:.0f}x")
+    d = res["draws"]
+    lines.append(
+        f"random numbers alone ({d['reps']} reps): {d['ms_per_rep']:.2f} ms/rep, "
+        f"{d['share_of_core']:.0%} of the core's time"
+    )
     lines.append("")
     for b in res["batch"]:
         lines.append(

@@ -30,9 +30,12 @@ def test_quick_benchmark_writes_every_field(tmp_path):
     assert sorted(b["workers"] for b in res["batch"]) == [1, 2]
     assert all(b["seconds"] > 0 for b in res["batch"])
     assert res["memory"]["bytes_per_enterprise_rep"] > 0
+    draws = res["draws"]  # the random numbers alone take part of the core's time
+    assert draws["reps"] == max(r["reps"] for r in res["core"])
+    assert 0 < draws["share_of_core"] < 1
     scaling = res["scaling"]
     assert [c["scale"] for c in scaling["cities"]] == [1, 4, 16]
     assert [c["enterprises"] for c in scaling["cities"]] == [340, 1360, 5440]
     for key in ("replications_exponent", "enterprises_exponent"):
         assert isinstance(scaling[key], float)
-    assert "firm-steps/s" in proc.stdout
+    assert "firm-steps/s" in proc.stdout and "random numbers alone" in proc.stdout
