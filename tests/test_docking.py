@@ -1,6 +1,7 @@
 """Docking (Axtell et al. 1996): the Mesa agent model and the vectorized core are the same
-model. On three bundled scenarios, 100 replications per engine with different seeds, every
-headline measure at months 12 and 18 agrees in distribution: two-sample
+model. On five bundled scenarios, 200 replications of the core and 40 of the agent model
+with different seeds, every headline measure at months 12 and 18 agrees in distribution:
+two-sample
 Kolmogorov-Smirnov tests, Holm-corrected at 1% across all comparisons, and means within
 three standard errors of their difference. A perturbed rule in the agent model fails the
 same procedure, so the test has power.
