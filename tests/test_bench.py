@@ -25,7 +25,7 @@ def test_quick_benchmark_writes_every_field(tmp_path):
     assert len(res["load_average_before"]) == 3
     assert res["quick"] and res["core"] and res["batch"]
     for row in res["core"]:
-        assert row["firm_steps_per_s"] > 0 and row["ms_per_rep"] > 0
+        assert row["firm_steps_per_s"] > 0 and row["ms_per_rep"] > 0 and row["over_mesa"] > 0
     assert res["mesa"]["firm_steps_per_s"] > 0 and res["core_over_mesa_per_rep"] > 0
     assert sorted(b["workers"] for b in res["batch"]) == [1, 2]
     assert all(b["seconds"] > 0 for b in res["batch"])
