@@ -104,6 +104,13 @@ def sample(method: str, prob: Problem, n: int, seed: int) -> np.ndarray:
     raise InputError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
 
 
+def _interval(res: dict, index: str, j: int) -> dict[str, float]:
+    """Parameter ``j``'s ``index`` and the ends of its 95% interval (SALib's half-width
+    ``<index>_conf``)."""
+    value, half = res[index][j], res[f"{index}_conf"][j]
+    return {index: value, f"{index}_low": value - half, f"{index}_high": value + half}
+
+
 def analyse(
     method: str, prob: Problem, unit: np.ndarray, outcomes: pd.DataFrame, seed: int
 ) -> pd.DataFrame:
@@ -118,32 +125,15 @@ def analyse(
             continue
         if method == "sobol":
             res = sobol.analyze(prob.salib(), y, calc_second_order=False, seed=seed)
-            for j, name in enumerate(prob.names):
-                rows.append(
-                    {
-                        "outcome": outcome,
-                        "parameter": name,
-                        "S1": res["S1"][j],
-                        "S1_low": res["S1"][j] - res["S1_conf"][j],
-                        "S1_high": res["S1"][j] + res["S1_conf"][j],
-                        "ST": res["ST"][j],
-                        "ST_low": res["ST"][j] - res["ST_conf"][j],
-                        "ST_high": res["ST"][j] + res["ST_conf"][j],
-                    }
-                )
+            intervals, plain = ("S1", "ST"), ()
         else:
             res = morris.analyze(prob.salib(), unit, y, num_levels=MORRIS_LEVELS, seed=seed)
-            for j, name in enumerate(prob.names):
-                rows.append(
-                    {
-                        "outcome": outcome,
-                        "parameter": name,
-                        "mu_star": res["mu_star"][j],
-                        "mu_star_low": res["mu_star"][j] - res["mu_star_conf"][j],
-                        "mu_star_high": res["mu_star"][j] + res["mu_star_conf"][j],
-                        "sigma": res["sigma"][j],
-                    }
-                )
+            intervals, plain = ("mu_star",), ("sigma",)
+        for j, name in enumerate(prob.names):
+            row = {"outcome": outcome, "parameter": name}
+            for index in intervals:
+                row |= _interval(res, index, j)
+            rows.append(row | {index: res[index][j] for index in plain})
     frame = pd.DataFrame(rows)
     key = "ST" if method == "sobol" else "mu_star"
     if frame.empty:
