@@ -28,19 +28,6 @@ VIZ_MODULES = ("solara", "matplotlib", "networkx", "ipyvuetify")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _int_at_least(low: int, what: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
-        return value
-
-    return parse
-
-
 def one_replication(text: str) -> int:
     """``--reps`` of ``inspect``: the agent model inspects exactly one replication."""
     if text.strip() != "1":
@@ -52,14 +39,18 @@ def one_replication(text: str) -> int:
 
 
 def port_number(text: str) -> int:
-    value = _int_at_least(1, "a port number in [1, 65535]")(text)
-    if value > 65535:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"must be a port number in [1, 65535], got {text!r}")
     return value
 
 
 def inspect_arguments(ins: argparse.ArgumentParser) -> None:
-    seed = _int_at_least(0, "a non-negative integer")
+    from sim.options import seed_int as seed
+
     ins.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
     ins.add_argument(
         "--seed",
@@ -85,6 +76,8 @@ def inspect_arguments(ins: argparse.ArgumentParser) -> None:
 
 
 def explore_arguments(exp: argparse.ArgumentParser) -> None:
+    from sim.options import seed_int
+
     exp.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
     exp.add_argument(
         "--port",
@@ -94,7 +87,7 @@ def explore_arguments(exp: argparse.ArgumentParser) -> None:
     )
     exp.add_argument(
         "--seed",
-        type=_int_at_least(0, "a non-negative integer"),
+        type=seed_int,
         default=3,
         help="seed shown first (default 3)",
     )
